@@ -1,0 +1,82 @@
+from zoneinfo import available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .capabilities import CAPABILITIES
+
+
+class Organisation(models.Model):
+    name = models.CharField(max_length=200)
+    default_currency = models.CharField(max_length=3, default="GBP")
+    timezone = models.CharField(max_length=64, default="Europe/London")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.timezone not in available_timezones():
+            raise ValidationError({"timezone": "Unknown time zone."})
+        self.default_currency = self.default_currency.upper()
+
+
+class Role(models.Model):
+    """A named set of capabilities, per organisation, editable in the admin."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="roles")
+    key = models.SlugField(max_length=50)
+    name = models.CharField(max_length=100)
+    capabilities = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="role_key_unique_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation})"
+
+    def clean(self) -> None:
+        unknown = sorted(set(self.capabilities) - set(CAPABILITIES))
+        if unknown:
+            raise ValidationError({"capabilities": f"Unknown capabilities: {', '.join(unknown)}"})
+
+    def has(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation} as {self.role.name}"
+
+    def clean(self) -> None:
+        if (
+            self.role_id
+            and self.organisation_id
+            and self.role.organisation_id != self.organisation_id
+        ):
+            raise ValidationError({"role": "The role must belong to the same organisation."})
+
+    def can(self, capability: str) -> bool:
+        return self.role.has(capability)

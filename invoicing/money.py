@@ -1,0 +1,45 @@
+"""Money arithmetic in one place: Decimal, rounded to pennies half-up, line by line.
+
+Tax is rounded on each line and then summed, the way Xero computes an invoice, so that our
+totals match the totals an accounting system shows for the same lines.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+PENNY = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def to_pennies(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class LineAmounts:
+    net: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def line_amounts(*, quantity: Decimal, unit_price: Decimal, tax_rate: Decimal) -> LineAmounts:
+    """Net is quantity times unit price, in pennies; tax is net times rate %, in pennies."""
+    net = to_pennies(Decimal(quantity) * Decimal(unit_price))
+    tax = to_pennies(net * Decimal(tax_rate) / Decimal(100))
+    return LineAmounts(net=net, tax=tax)
+
+
+def totals(lines: Iterable[LineAmounts]) -> Totals:
+    subtotal = ZERO
+    tax = ZERO
+    for line in lines:
+        subtotal += line.net
+        tax += line.tax
+    return Totals(subtotal=subtotal, tax=tax, total=subtotal + tax)

@@ -1,0 +1,40 @@
+from django.urls import path
+
+from invoicing.models import Invoice
+
+from .views import invoices, parties, payments
+
+app_name = "invoicing"
+
+SALES = {"kind": Invoice.Kind.SALES}
+PURCHASE = {"kind": Invoice.Kind.PURCHASE}
+
+urlpatterns = [
+    path("invoices/", invoices.invoice_list, SALES, name="sales_list"),
+    path("invoices/new/", invoices.invoice_new, SALES, name="sales_new"),
+    path("purchases/", invoices.invoice_list, PURCHASE, name="purchase_list"),
+    path("purchases/new/", invoices.invoice_new, PURCHASE, name="purchase_new"),
+    path("invoices/line-form/", invoices.line_form, name="line_form"),
+    path("invoices/line-removed/", invoices.line_removed, name="line_removed"),
+    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/edit/", invoices.invoice_edit, name="invoice_edit"),
+    path("invoices/<int:pk>/finalise/", invoices.invoice_finalise_view, name="invoice_finalise"),
+    path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
+    path("invoices/<int:pk>/discard/", invoices.invoice_discard, name="invoice_discard"),
+    path("invoices/<int:pk>/payments/new/", payments.payment_new, name="payment_new"),
+    path(
+        "invoices/<int:pk>/payments/<int:payment_pk>/delete/",
+        payments.payment_remove,
+        name="payment_delete",
+    ),
+    path("customers/", parties.party_list, {"party": "customer"}, name="customer_list"),
+    path("customers/new/", parties.party_form, {"party": "customer"}, name="customer_new"),
+    path(
+        "customers/<int:pk>/edit/", parties.party_form, {"party": "customer"}, name="customer_edit"
+    ),
+    path("suppliers/", parties.party_list, {"party": "supplier"}, name="supplier_list"),
+    path("suppliers/new/", parties.party_form, {"party": "supplier"}, name="supplier_new"),
+    path(
+        "suppliers/<int:pk>/edit/", parties.party_form, {"party": "supplier"}, name="supplier_edit"
+    ),
+]

@@ -1,0 +1,199 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.capabilities import INVOICES_MANAGE, INVOICES_VIEW
+from accounts.permissions import capability_required
+from invoicing import selectors
+from invoicing.forms import (
+    FilterForm,
+    InvoiceForm,
+    VoidForm,
+    invoice_input,
+    line_formset,
+    line_initial,
+)
+from invoicing.models import Invoice
+from invoicing.services.invoices import (
+    invoice_create,
+    invoice_delete_draft,
+    invoice_finalise,
+    invoice_update,
+    invoice_void,
+)
+
+from .common import apply_validation_error, page_number
+
+PAGE_SIZE = 25
+LIST_URL = {
+    Invoice.Kind.SALES: "invoicing:sales_list",
+    Invoice.Kind.PURCHASE: "invoicing:purchase_list",
+}
+
+
+@capability_required(INVOICES_VIEW)
+@require_GET
+def invoice_list(request, kind: str):
+    filter_form = FilterForm(request.GET)
+    filters = selectors.InvoiceFilters()
+    if filter_form.is_valid():
+        filters = selectors.InvoiceFilters(
+            status=filter_form.cleaned_data["status"], q=filter_form.cleaned_data["q"].strip()
+        )
+    invoices = selectors.invoice_list(organisation=request.organisation, kind=kind, filters=filters)
+    page = Paginator(invoices, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "invoicing/invoice_list.html"
+    if request.htmx and request.htmx.target == "invoice-table":
+        template += "#invoice-table"
+    return render(
+        request,
+        template,
+        {
+            "kind": kind,
+            "page": page,
+            "filter_form": filter_form,
+            "query": query.urlencode(),
+            "title": "Invoices" if kind == Invoice.Kind.SALES else "Purchases",
+        },
+    )
+
+
+@capability_required(INVOICES_VIEW)
+@require_GET
+def invoice_detail(request, pk: int):
+    invoice = selectors.invoice_get(organisation=request.organisation, pk=pk)
+    return render(
+        request,
+        "invoicing/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "lines": selectors.invoice_lines(invoice=invoice),
+            "payments": selectors.invoice_payments(invoice=invoice),
+            "history": selectors.invoice_history(invoice=invoice)[:20],
+            "void_form": VoidForm(),
+        },
+    )
+
+
+def _invoice_form_page(request, *, kind: str, invoice: Invoice | None):
+    organisation = request.organisation
+    if request.method == "POST":
+        form = InvoiceForm(request.POST, organisation=organisation, kind=kind)
+        lines = line_formset(organisation=organisation, data=request.POST)
+        if form.is_valid() and lines.is_valid():
+            try:
+                data = invoice_input(form, lines)
+                if invoice is None:
+                    invoice = invoice_create(
+                        organisation=organisation, actor=request.user, kind=kind, data=data
+                    )
+                    messages.success(request, f"Draft {invoice.number} saved.")
+                else:
+                    invoice = invoice_update(invoice=invoice, actor=request.user, data=data)
+                    messages.success(request, f"{invoice.number} saved.")
+                return redirect("invoicing:invoice_detail", pk=invoice.pk)
+            except ValidationError as error:
+                apply_validation_error(form, error)
+    else:
+        initial = InvoiceForm.initial_for(invoice) if invoice else None
+        form = InvoiceForm(initial=initial, organisation=organisation, kind=kind)
+        lines = line_formset(
+            organisation=organisation,
+            initial=line_initial(invoice) if invoice else [{}],
+        )
+    return render(
+        request,
+        "invoicing/invoice_form.html",
+        {"form": form, "lines": lines, "invoice": invoice, "kind": kind},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@capability_required(INVOICES_MANAGE)
+def invoice_new(request, kind: str):
+    return _invoice_form_page(request, kind=kind, invoice=None)
+
+
+@capability_required(INVOICES_MANAGE)
+def invoice_edit(request, pk: int):
+    invoice = selectors.invoice_get(organisation=request.organisation, pk=pk)
+    if not invoice.is_editable:
+        messages.error(request, "Only drafts and unpaid invoices without payments can be edited.")
+        return redirect("invoicing:invoice_detail", pk=invoice.pk)
+    return _invoice_form_page(request, kind=invoice.kind, invoice=invoice)
+
+
+@capability_required(INVOICES_MANAGE)
+@require_GET
+def line_form(request):
+    """One blank line row for the invoice form, numbered after the rows already there."""
+    try:
+        index = int(request.GET.get("lines-TOTAL_FORMS", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Missing line count.")
+    if not 0 <= index < 200:
+        return HttpResponseBadRequest("Too many lines.")
+    formset = line_formset(organisation=request.organisation)
+    form = formset.form(
+        prefix=f"lines-{index}", organisation=request.organisation, use_required_attribute=False
+    )
+    return render(
+        request,
+        "invoicing/invoice_form.html#line-row-added",
+        {"line": form, "total_forms": index + 1},
+    )
+
+
+@capability_required(INVOICES_MANAGE)
+@require_GET
+def line_removed(request):
+    """Replace a removed line row with its hidden DELETE marker, so the formset skips it."""
+    prefix = request.GET.get("prefix", "")
+    if not prefix.startswith("lines-") or not prefix[6:].isdigit():
+        return HttpResponseBadRequest("Unknown line.")
+    return render(request, "invoicing/invoice_form.html#line-row-removed", {"prefix": prefix})
+
+
+@capability_required(INVOICES_MANAGE)
+@require_POST
+def invoice_finalise_view(request, pk: int):
+    invoice = selectors.invoice_get(organisation=request.organisation, pk=pk)
+    try:
+        invoice = invoice_finalise(invoice=invoice, actor=request.user)
+        messages.success(request, f"{invoice.number} finalised.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("invoicing:invoice_detail", pk=invoice.pk)
+
+
+@capability_required(INVOICES_MANAGE)
+def invoice_void_view(request, pk: int):
+    """GET shows the confirmation (the page without JavaScript); POST voids."""
+    invoice = selectors.invoice_get(organisation=request.organisation, pk=pk)
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invoice_void(invoice=invoice, actor=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, f"{invoice.number} voided.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("invoicing:invoice_detail", pk=invoice.pk)
+    return render(request, "invoicing/invoice_void.html", {"invoice": invoice, "void_form": form})
+
+
+@capability_required(INVOICES_MANAGE)
+@require_POST
+def invoice_discard(request, pk: int):
+    invoice = selectors.invoice_get(organisation=request.organisation, pk=pk)
+    try:
+        invoice_delete_draft(invoice=invoice, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("invoicing:invoice_detail", pk=invoice.pk)
+    messages.success(request, f"Draft {invoice.number} discarded.")
+    return redirect(LIST_URL[invoice.kind])

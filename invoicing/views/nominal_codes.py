@@ -1,0 +1,54 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from accounts.capabilities import FINANCE_SETTINGS_MANAGE
+from accounts.permissions import capability_required
+from invoicing import selectors
+from invoicing.forms import NominalCodeForm
+from invoicing.services.audit import audit_record
+
+PERMISSION_MESSAGE = "You do not have permission to manage finance settings"
+
+
+@capability_required(
+    FINANCE_SETTINGS_MANAGE, message=PERMISSION_MESSAGE, redirect_to="settings_index"
+)
+@require_GET
+def nominal_code_list(request):
+    codes = selectors.nominal_codes(organisation=request.organisation)
+    return render(request, "invoicing/nominal_code_list.html", {"codes": codes})
+
+
+@capability_required(
+    FINANCE_SETTINGS_MANAGE, message=PERMISSION_MESSAGE, redirect_to="settings_index"
+)
+def nominal_code_form(request, pk: int | None = None):
+    instance = None
+    if pk is not None:
+        instance = get_object_or_404(
+            selectors.nominal_codes(organisation=request.organisation), pk=pk
+        )
+    form = NominalCodeForm(
+        request.POST or None, instance=instance, organisation=request.organisation
+    )
+    if request.method == "POST" and form.is_valid():
+        code = form.save(commit=False)
+        code.organisation = request.organisation
+        code.save()
+        audit_record(
+            organisation=request.organisation,
+            actor=request.user,
+            action="nominal_code.updated" if instance else "nominal_code.created",
+            obj=code,
+            details={"xero_account_code": code.xero_account_code, "changed": form.changed_data},
+        )
+        messages.success(request, f"Nominal code {code.code} saved.")
+        return redirect("settings_nominal_codes")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "invoicing/nominal_code_form.html",
+        {"form": form, "object": instance},
+        status=status,
+    )

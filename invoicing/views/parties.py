@@ -1,0 +1,78 @@
+"""Customers and suppliers: one list and one form view serve both."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import models
+from django.forms import ModelForm
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
+
+from accounts.capabilities import INVOICES_MANAGE, INVOICES_VIEW
+from accounts.permissions import capability_required
+from invoicing.forms import CustomerForm, SupplierForm
+from invoicing.models import Customer, Supplier
+from invoicing.services.audit import audit_record
+
+from .common import page_number
+
+
+@dataclass(frozen=True)
+class PartyKind:
+    model: type[models.Model]
+    form: type[ModelForm]
+    plural: str
+    singular: str
+    url_prefix: str
+
+
+PARTIES = {
+    "customer": PartyKind(Customer, CustomerForm, "Customers", "customer", "invoicing:customer"),
+    "supplier": PartyKind(Supplier, SupplierForm, "Suppliers", "supplier", "invoicing:supplier"),
+}
+
+
+@capability_required(INVOICES_VIEW)
+@require_GET
+def party_list(request, party: str):
+    kind = PARTIES[party]
+    rows = kind.model.objects.for_org(request.organisation)
+    q = request.GET.get("q", "").strip()
+    if q:
+        rows = rows.filter(
+            models.Q(name__icontains=q)
+            | models.Q(company_name__icontains=q)
+            | models.Q(email__icontains=q)
+        )
+    page = Paginator(rows, 50).get_page(page_number(request.GET.get("page")))
+    return render(request, "invoicing/party_list.html", {"kind": kind, "page": page, "q": q})
+
+
+@capability_required(INVOICES_MANAGE)
+def party_form(request, party: str, pk: int | None = None):
+    kind = PARTIES[party]
+    instance = None
+    if pk is not None:
+        instance = get_object_or_404(kind.model.objects.for_org(request.organisation), pk=pk)
+    form = kind.form(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        obj.organisation = request.organisation
+        obj.save()
+        audit_record(
+            organisation=request.organisation,
+            actor=request.user,
+            action=f"{party}.{'updated' if instance else 'created'}",
+            obj=obj,
+            details={"changed": form.changed_data},
+        )
+        messages.success(request, f"{obj.name} saved.")
+        return redirect(f"{kind.url_prefix}_list")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "invoicing/party_form.html",
+        {"kind": kind, "form": form, "object": instance},
+        status=status,
+    )

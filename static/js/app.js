@@ -1,0 +1,82 @@
+// Small behaviours on top of server-rendered pages: toasts, dialogs, confirmations.
+(function () {
+  "use strict";
+
+  function showToast(text, level) {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var toast = document.createElement("div");
+    toast.className = "toast toast-" + (level || "info");
+    toast.setAttribute("role", level === "error" ? "alert" : "status");
+    toast.textContent = text;
+    box.appendChild(toast);
+    setTimeout(function () { toast.classList.add("leaving"); }, 4000);
+    setTimeout(function () { toast.remove(); }, 4600);
+  }
+  window.torqueflowToast = showToast;
+
+  document.body.addEventListener("toasts", function (event) {
+    var items = (event.detail && event.detail.items) || [];
+    items.forEach(function (item) { showToast(item.text, item.level); });
+  });
+
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status === 403) showToast("You do not have permission to do that.", "error");
+    else if (status >= 500) showToast("Something went wrong on our side. Please try again.", "error");
+  });
+  document.body.addEventListener("htmx:sendError", function () {
+    showToast("Could not reach Torqueflow. Check your connection and try again.", "error");
+  });
+
+  // Links and buttons that open a <dialog> instead of navigating.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-open-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.getAttribute("data-open-dialog"));
+      if (dialog && dialog.showModal) {
+        event.preventDefault();
+        dialog.showModal();
+      }
+      return;
+    }
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) {
+      var open = closer.closest("dialog");
+      if (open) open.close();
+    }
+  });
+
+  // Forms that ask before they submit: a dialog with the form's own wording.
+  var confirmDialog = null;
+  function confirmFirst(message, onConfirm) {
+    if (!confirmDialog) {
+      confirmDialog = document.createElement("dialog");
+      confirmDialog.className = "dialog";
+      confirmDialog.innerHTML =
+        '<p class="confirm-text"></p><div class="dialog-actions">' +
+        '<button type="button" class="button" data-close-dialog>Cancel</button>' +
+        '<button type="button" class="button danger" data-confirm-yes>Confirm</button></div>';
+      document.body.appendChild(confirmDialog);
+    }
+    confirmDialog.querySelector(".confirm-text").textContent = message;
+    var yes = confirmDialog.querySelector("[data-confirm-yes]");
+    var fresh = yes.cloneNode(true);
+    yes.replaceWith(fresh);
+    fresh.addEventListener("click", function () { confirmDialog.close(); onConfirm(); });
+    confirmDialog.showModal();
+  }
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("[data-confirm]") || form.dataset.confirmed) return;
+    event.preventDefault();
+    confirmFirst(form.getAttribute("data-confirm"), function () {
+      form.dataset.confirmed = "1";
+      form.requestSubmit ? form.requestSubmit() : form.submit();
+    });
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+  });
+})();

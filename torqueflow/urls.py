@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accounts.views import settings_index
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="invoicing:sales_list"), name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("settings/", settings_index, name="settings_index"),
+    path("settings/finance/", include("invoicing.urls_settings")),
+    path("settings/integrations/", include("integrations.urls")),
+    path("", include("invoicing.urls")),
+    path("admin/", admin.site.urls),
+]

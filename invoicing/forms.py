@@ -8,6 +8,7 @@ from accounts.models import Organisation
 
 from . import selectors
 from .models import Customer, Invoice, NominalCode, Supplier, WorkOrder
+from .money import plain
 from .services.invoices import InvoiceInput, LineInput
 
 
@@ -129,9 +130,9 @@ def line_initial(invoice: Invoice) -> list[dict]:
     return [
         {
             "description": line.description,
-            "quantity": line.quantity.normalize(),
-            "unit_price": line.unit_price.normalize(),
-            "tax_rate": line.tax_rate.normalize(),
+            "quantity": plain(line.quantity),
+            "unit_price": plain(line.unit_price),
+            "tax_rate": plain(line.tax_rate),
             "nominal_code": line.nominal_code,
         }
         for line in invoice.lines.all()

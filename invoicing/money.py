@@ -43,3 +43,8 @@ def totals(lines: Iterable[LineAmounts]) -> Totals:
         subtotal += line.net
         tax += line.tax
     return Totals(subtotal=subtotal, tax=tax, total=subtotal + tax)
+
+
+def plain(value: Decimal) -> str:
+    """A decimal without trailing zeros or exponent: 10.0000 → "10", 3.5000 → "3.5"."""
+    return format(Decimal(value).normalize(), "f")

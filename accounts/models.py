@@ -80,3 +80,19 @@ class Membership(models.Model):
 
     def can(self, capability: str) -> bool:
         return self.role.has(capability)
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_org(self, organisation: Organisation):
+        return self.filter(organisation=organisation)
+
+
+class TenantModel(models.Model):
+    """Data that belongs to one organisation; read it through `.for_org(organisation)`."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

@@ -5,21 +5,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from accounts.models import Organisation
-
-
-class TenantQuerySet(models.QuerySet):
-    def for_org(self, organisation: Organisation):
-        return self.filter(organisation=organisation)
-
-
-class TenantModel(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-
-    objects = TenantQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
+from accounts.models import TenantModel, TenantQuerySet
 
 
 class Party(TenantModel):

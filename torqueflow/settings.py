@@ -95,6 +95,13 @@ else:
         }
     }
 
+# Tokens and secrets stored in the database are encrypted (Fernet) with keys derived from
+# SECRET_KEY and these salts. The first is used to encrypt; the others still decrypt, so a new
+# one can be put first and `manage.py rotate_encryption_keys` re-encrypts every row under it.
+SALT_KEY = env.list("FIELD_ENCRYPTION_KEYS", default=["torqueflow-dev-salt"] if DEBUG else [])
+if not SALT_KEY:
+    raise environ.ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS")
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -174,5 +181,5 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-for _folder in ("broker/out", "broker/processed", "cache"):
+for _folder in ("broker/out", "broker/processed", "cache", "staticfiles"):
     (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)

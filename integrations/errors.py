@@ -1,0 +1,58 @@
+"""One error hierarchy for every remote call, so the hub can tell what to do next.
+
+Transient errors retry and leave the badge Pending; a stop that needs the user (revoked app,
+bad mapping) ends the sync with a reason the user can act on.
+"""
+
+
+class IntegrationError(Exception):
+    """Base for anything that went wrong talking to a provider."""
+
+    reason_code = "remote_error"
+
+
+class TransientError(IntegrationError):
+    """Worth retrying later: 5xx, timeouts, connection errors, organisation offline."""
+
+    reason_code = "transient"
+
+    def __init__(self, message: str = "", *, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RateLimited(TransientError):
+    """429: wait `retry_after` seconds (from Retry-After) before calling again."""
+
+    reason_code = "rate_limited"
+
+
+class RemoteTimeout(TransientError):
+    """No answer in time: the remote side may or may not have done the work."""
+
+    reason_code = "timeout"
+
+
+class NeedsUser(IntegrationError):
+    """A stop that only a person can fix; retrying on its own will not help."""
+
+
+class ReauthRequired(NeedsUser):
+    """The provider refused our tokens (invalid_grant, app revoked): reconnect."""
+
+    reason_code = "app_revoked"
+
+
+class ConnectionNotActive(NeedsUser):
+    reason_code = "connection_not_active"
+
+
+class ValidationFailed(NeedsUser):
+    """The provider refused the data itself (a validation error): fix and Sync now."""
+
+    reason_code = "validation"
+
+    def __init__(self, message: str, *, reason_code: str | None = None):
+        super().__init__(message)
+        if reason_code:
+            self.reason_code = reason_code

@@ -1,0 +1,153 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from encrypted_fields.fields import EncryptedTextField
+
+from accounts.models import TenantModel
+
+
+class Connection(TenantModel):
+    """One organisation's link to one provider, with its tokens encrypted at rest."""
+
+    class State(models.TextChoices):
+        NOT_CONNECTED = "not_connected", "Not connected"
+        ACTIVE = "active", "Active"
+        SETUP_INCOMPLETE = "setup_incomplete", "Setup incomplete"
+        REQUIRES_REAUTH = "requires_reauth", "Requires reauthorisation"
+        PENDING_CREDITS = "pending_credits", "Pending credits"
+        GRACE_PERIOD = "grace_period", "Grace period"
+        DISCONNECTED = "disconnected", "Disconnected"
+
+    provider = models.CharField(max_length=40)
+    state = models.CharField(max_length=20, choices=State, default=State.NOT_CONNECTED)
+    remote_account_id = models.CharField(max_length=100, blank=True)
+    remote_account_name = models.CharField(max_length=255, blank=True)
+    scopes = models.JSONField(default=list, blank=True)
+    access_token = EncryptedTextField(blank=True, null=True)
+    refresh_token = EncryptedTextField(blank=True, null=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    connected_at = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    disconnected_at = models.DateTimeField(null=True, blank=True)
+    settings = models.JSONField(default=dict, blank=True)
+    invoices_synced = models.PositiveIntegerField(default=0)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["organisation", "provider"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "provider"], name="one_connection_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} for {self.organisation_id} ({self.state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == self.State.ACTIVE
+
+
+class SyncRecord(TenantModel):
+    """Where one local object stands with one connection: the badge is drawn from this."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SYNCED = "synced", "Synced"
+        FAILED = "failed", "Sync failed"
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="records")
+    object_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    reason_code = models.CharField(max_length=50, blank=True)
+    reason_text = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    external_id = models.CharField(max_length=100, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "object_type", "object_id"], name="one_record_per_object"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["connection", "state", "queued_at"]),
+            models.Index(fields=["object_type", "object_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type_id}:{self.object_id} → {self.connection.provider} {self.state}"
+
+
+class SyncActivity(TenantModel):
+    """The sync activity log an owner reads: what was sent, when, and what came back."""
+
+    class Result(models.TextChoices):
+        OK = "ok", "OK"
+        RETRY = "retry", "Will retry"
+        FAILED = "failed", "Failed"
+        INFO = "info", "Info"
+
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="activity", null=True, blank=True
+    )
+    record = models.ForeignKey(
+        SyncRecord, on_delete=models.SET_NULL, null=True, blank=True, related_name="activity"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=50)
+    subject = models.CharField(max_length=255, blank=True)
+    result = models.CharField(max_length=10, choices=Result)
+    message = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "sync activity"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.subject} {self.result}"
+
+
+class WebhookEvent(models.Model):
+    """A verified delivery from a provider, stored before it is applied."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        APPLIED = "applied", "Applied"
+        IGNORED = "ignored", "Ignored"
+        FAILED = "failed", "Failed"
+
+    provider = models.CharField(max_length=40)
+    event_key = models.CharField(max_length=255)
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    state = models.CharField(max_length=10, choices=State, default=State.RECEIVED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "event_key"], name="webhook_event_once")
+        ]
+        indexes = [models.Index(fields=["state", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_key} ({self.state})"

@@ -1,0 +1,116 @@
+"""Hand out a valid access token, refreshing ahead of expiry under a row lock.
+
+Refresh tokens rotate: a second refresh with the old token breaks the connection. So the
+refresh happens inside SELECT ... FOR UPDATE on the connection row, and a caller that waited
+for the lock re-reads the row and uses the token the first caller stored.
+"""
+
+import datetime
+import logging
+from typing import Any
+
+import requests
+from django.db import transaction
+from django.utils import timezone
+from oauthlib.oauth2 import InvalidGrantError, OAuth2Error
+from requests_oauthlib import OAuth2Session
+
+from integrations import registry
+from integrations.errors import ConnectionNotActive, ReauthRequired, TransientError
+from integrations.models import Connection
+
+from .activity import activity_record
+
+logger = logging.getLogger(__name__)
+
+HTTP_TIMEOUT = 20
+
+
+def token_fields(token: dict[str, Any], *, keep_refresh_token: str | None = None) -> dict[str, Any]:
+    """The Connection fields a token response sets."""
+    expires_in = token.get("expires_in")
+    expires_at = None
+    if expires_in is not None:
+        expires_at = timezone.now() + datetime.timedelta(seconds=int(float(expires_in)))
+    scopes = token.get("scope") or []
+    if isinstance(scopes, str):
+        scopes = scopes.split()
+    fields: dict[str, Any] = {
+        "access_token": token["access_token"],
+        "refresh_token": token.get("refresh_token") or keep_refresh_token,
+        "token_expires_at": expires_at,
+        "last_refreshed_at": timezone.now(),
+    }
+    if scopes:
+        fields["scopes"] = list(scopes)
+    return fields
+
+
+def _is_fresh(connection: Connection, margin: int) -> bool:
+    if not connection.access_token:
+        return False
+    if connection.token_expires_at is None:
+        return True
+    return connection.token_expires_at - timezone.now() > datetime.timedelta(seconds=margin)
+
+
+def refresh_call(*, provider: registry.Provider, refresh_token: str) -> dict[str, Any]:
+    """One refresh at the provider's token endpoint. Raises ReauthRequired or TransientError."""
+    config = provider.oauth_config()
+    session = OAuth2Session(client_id=config.client_id, scope=config.scopes)
+    try:
+        return session.refresh_token(
+            config.token_url,
+            refresh_token=refresh_token,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            timeout=HTTP_TIMEOUT,
+        )
+    except InvalidGrantError as error:
+        raise ReauthRequired(f"{provider.name} refused the refresh: {error.description}") from error
+    except OAuth2Error as error:
+        if error.error in ("invalid_client", "unauthorized_client"):
+            raise ReauthRequired(f"{provider.name} refused the app: {error.error}") from error
+        raise TransientError(f"Token refresh failed: {error.error}") from error
+    except (requests.Timeout, requests.ConnectionError) as error:
+        raise TransientError("Token refresh did not answer") from error
+    except ValueError as error:  # a body that is not a token response (an HTML error page)
+        raise TransientError("Token refresh gave an unreadable answer") from error
+
+
+def access_token_get(*, connection_id: int, force_refresh: bool = False) -> str:
+    """A valid access token for the connection, refreshed once however many callers ask."""
+    connection = Connection.objects.get(pk=connection_id)
+    provider = registry.get(connection.provider)
+    margin = provider.refresh_margin_seconds if provider else 300
+    if connection.state != Connection.State.ACTIVE:
+        raise ConnectionNotActive(f"The {connection.provider} connection is not active")
+    if not force_refresh and _is_fresh(connection, margin):
+        return connection.access_token
+
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection_id)
+        if connection.state != Connection.State.ACTIVE:
+            raise ConnectionNotActive(f"The {connection.provider} connection is not active")
+        if _is_fresh(connection, margin) and not force_refresh:
+            return connection.access_token
+        try:
+            token = refresh_call(provider=provider, refresh_token=connection.refresh_token or "")
+        except ReauthRequired as error:
+            refused = error
+            connection.state = Connection.State.REQUIRES_REAUTH
+            connection.last_error = str(error)
+            connection.save(update_fields=["state", "last_error"])
+            activity_record(
+                connection=connection, action="token_refresh", result="failed", message=str(error)
+            )
+        else:
+            for name, value in token_fields(
+                token, keep_refresh_token=connection.refresh_token
+            ).items():
+                setattr(connection, name, value)
+            connection.save()
+            logger.info("Refreshed tokens for connection %s", connection.pk)
+            return connection.access_token
+    # Reached only when the provider refused: the state change above is committed first.
+    raise refused

@@ -7,122 +7,276 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("accounts", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Connection',
+            name="Connection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=40)),
-                ('state', models.CharField(choices=[('not_connected', 'Not connected'), ('active', 'Active'), ('setup_incomplete', 'Setup incomplete'), ('requires_reauth', 'Requires reauthorisation'), ('pending_credits', 'Pending credits'), ('grace_period', 'Grace period'), ('disconnected', 'Disconnected')], default='not_connected', max_length=20)),
-                ('remote_account_id', models.CharField(blank=True, max_length=100)),
-                ('remote_account_name', models.CharField(blank=True, max_length=255)),
-                ('scopes', models.JSONField(blank=True, default=list)),
-                ('access_token', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('refresh_token', encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
-                ('token_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('last_refreshed_at', models.DateTimeField(blank=True, null=True)),
-                ('connected_at', models.DateTimeField(blank=True, null=True)),
-                ('disconnected_at', models.DateTimeField(blank=True, null=True)),
-                ('settings', models.JSONField(blank=True, default=dict)),
-                ('invoices_synced', models.PositiveIntegerField(default=0)),
-                ('last_sync_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('connected_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=40)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("not_connected", "Not connected"),
+                            ("active", "Active"),
+                            ("setup_incomplete", "Setup incomplete"),
+                            ("requires_reauth", "Requires reauthorisation"),
+                            ("pending_credits", "Pending credits"),
+                            ("grace_period", "Grace period"),
+                            ("disconnected", "Disconnected"),
+                        ],
+                        default="not_connected",
+                        max_length=20,
+                    ),
+                ),
+                ("remote_account_id", models.CharField(blank=True, max_length=100)),
+                ("remote_account_name", models.CharField(blank=True, max_length=255)),
+                ("scopes", models.JSONField(blank=True, default=list)),
+                ("access_token", encrypted_fields.fields.EncryptedTextField(blank=True, null=True)),
+                (
+                    "refresh_token",
+                    encrypted_fields.fields.EncryptedTextField(blank=True, null=True),
+                ),
+                ("token_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("last_refreshed_at", models.DateTimeField(blank=True, null=True)),
+                ("connected_at", models.DateTimeField(blank=True, null=True)),
+                ("disconnected_at", models.DateTimeField(blank=True, null=True)),
+                ("settings", models.JSONField(blank=True, default=dict)),
+                ("invoices_synced", models.PositiveIntegerField(default=0)),
+                ("last_sync_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "connected_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation', 'provider'],
+                "ordering": ["organisation", "provider"],
             },
         ),
         migrations.CreateModel(
-            name='SyncRecord',
+            name="SyncRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_id', models.PositiveBigIntegerField()),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('synced', 'Synced'), ('failed', 'Sync failed')], default='pending', max_length=10)),
-                ('reason_code', models.CharField(blank=True, max_length=50)),
-                ('reason_text', models.CharField(blank=True, max_length=500)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('queued_at', models.DateTimeField(blank=True, null=True)),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True)),
-                ('external_id', models.CharField(blank=True, max_length=100)),
-                ('fingerprint', models.CharField(blank=True, max_length=64)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('connection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='records', to='integrations.connection')),
-                ('object_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("object_id", models.PositiveBigIntegerField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("synced", "Synced"),
+                            ("failed", "Sync failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("reason_code", models.CharField(blank=True, max_length=50)),
+                ("reason_text", models.CharField(blank=True, max_length=500)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("queued_at", models.DateTimeField(blank=True, null=True)),
+                ("next_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_synced_at", models.DateTimeField(blank=True, null=True)),
+                ("external_id", models.CharField(blank=True, max_length=100)),
+                ("fingerprint", models.CharField(blank=True, max_length=64)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="records",
+                        to="integrations.connection",
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SyncActivity',
+            name="SyncActivity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('action', models.CharField(max_length=50)),
-                ('subject', models.CharField(blank=True, max_length=255)),
-                ('result', models.CharField(choices=[('ok', 'OK'), ('retry', 'Will retry'), ('failed', 'Failed'), ('info', 'Info')], max_length=10)),
-                ('message', models.TextField(blank=True)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='activity', to='integrations.connection')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
-                ('record', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='activity', to='integrations.syncrecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("action", models.CharField(max_length=50)),
+                ("subject", models.CharField(blank=True, max_length=255)),
+                (
+                    "result",
+                    models.CharField(
+                        choices=[
+                            ("ok", "OK"),
+                            ("retry", "Will retry"),
+                            ("failed", "Failed"),
+                            ("info", "Info"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("message", models.TextField(blank=True)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="activity",
+                        to="integrations.connection",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "record",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="activity",
+                        to="integrations.syncrecord",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'sync activity',
-                'ordering': ['-at', '-pk'],
+                "verbose_name_plural": "sync activity",
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookEvent',
+            name="WebhookEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=40)),
-                ('event_key', models.CharField(max_length=255)),
-                ('payload', models.JSONField()),
-                ('received_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('state', models.CharField(choices=[('received', 'Received'), ('applied', 'Applied'), ('ignored', 'Ignored'), ('failed', 'Failed')], default='received', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=40)),
+                ("event_key", models.CharField(max_length=255)),
+                ("payload", models.JSONField()),
+                ("received_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("applied", "Applied"),
+                            ("ignored", "Ignored"),
+                            ("failed", "Failed"),
+                        ],
+                        default="received",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-pk'],
+                "ordering": ["-received_at", "-pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='connection',
-            constraint=models.UniqueConstraint(fields=('organisation', 'provider'), name='one_connection_per_provider'),
+            model_name="connection",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "provider"), name="one_connection_per_provider"
+            ),
         ),
         migrations.AddIndex(
-            model_name='syncrecord',
-            index=models.Index(fields=['connection', 'state', 'queued_at'], name='integration_connect_55e1da_idx'),
+            model_name="syncrecord",
+            index=models.Index(
+                fields=["connection", "state", "queued_at"], name="integration_connect_55e1da_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='syncrecord',
-            index=models.Index(fields=['object_type', 'object_id'], name='integration_object__390613_idx'),
+            model_name="syncrecord",
+            index=models.Index(
+                fields=["object_type", "object_id"], name="integration_object__390613_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='syncrecord',
-            constraint=models.UniqueConstraint(fields=('connection', 'object_type', 'object_id'), name='one_record_per_object'),
+            model_name="syncrecord",
+            constraint=models.UniqueConstraint(
+                fields=("connection", "object_type", "object_id"), name="one_record_per_object"
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookevent',
-            index=models.Index(fields=['state', 'received_at'], name='integration_state_509bbc_idx'),
+            model_name="webhookevent",
+            index=models.Index(
+                fields=["state", "received_at"], name="integration_state_509bbc_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='webhookevent',
-            constraint=models.UniqueConstraint(fields=('provider', 'event_key'), name='webhook_event_once'),
+            model_name="webhookevent",
+            constraint=models.UniqueConstraint(
+                fields=("provider", "event_key"), name="webhook_event_once"
+            ),
         ),
     ]

@@ -23,7 +23,12 @@ class ExampleProvider(registry.Provider):
             authorize_url="https://auth.example-provider.test/oauth/authorize",
             token_url=TOKEN_URL,
             scopes=["offline_access", "invoices"],
+            use_pkce=True,
         )
+
+    def remote_accounts(self, *, token: dict) -> list[registry.RemoteAccount]:
+        # This provider names the accounts a consent reached in its token response.
+        return [registry.RemoteAccount(id=a["id"], name=a["name"]) for a in token["accounts"]]
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from .models import Connection
+    from .errors import IntegrationError
+    from .models import Connection, SyncRecord, WebhookEvent
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,44 @@ class RemoteAccount:
 
 
 @dataclass(frozen=True)
+class Toggle:
+    """An on/off setting on a provider's card, saved in Connection.settings[key]."""
+
+    key: str
+    label: str
+    default: bool = True
+    on_message: str = "Setting enabled"
+    off_message: str = "Setting disabled"
+    # A toggle that only matters while its parent toggle is on.
+    parent: str | None = None
+
+
+@dataclass(frozen=True)
 class RateLimit:
+    """A provider's documented limit per connection: `calls` per `period_seconds`, and at
+    most `concurrent` requests in flight."""
+
     calls: int
     period_seconds: float
     concurrent: int | None = None
+
+
+@dataclass
+class PushResult:
+    """What happened to one record in a push: synced (with the remote id) or an error."""
+
+    record: SyncRecord
+    external_id: str = ""
+    error: IntegrationError | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """One event from a verified webhook delivery; `key` is unique per provider."""
+
+    key: str
+    payload: dict[str, Any]
 
 
 class Provider:
@@ -53,12 +88,17 @@ class Provider:
     features: tuple[str, ...] = ()
     connect_label: str = ""
     disconnect_message: str = ""
+    toggles: tuple[Toggle, ...] = ()
     # Refresh this many seconds before the access token expires.
     refresh_margin_seconds: int = 300
     rate_limit: RateLimit | None = None
 
     def oauth_config(self) -> OAuthConfig:
         raise NotImplementedError
+
+    def toggle_value(self, connection: Connection, key: str) -> bool:
+        toggle = next(t for t in self.toggles if t.key == key)
+        return bool(connection.settings.get(key, toggle.default))
 
     def remote_accounts(self, *, token: dict[str, Any]) -> list[RemoteAccount]:
         """The accounts this consent reached; more than one means the user picks one."""
@@ -68,7 +108,37 @@ class Provider:
         """A cheap authenticated call; raises an IntegrationError when it fails."""
         raise NotImplementedError
 
+    # --- pushing local objects out -------------------------------------------------------
+    # How many records one push call takes; the hub hands `push` at most this many.
+    batch_size: int = 1
+
+    def wants(self, *, connection: Connection, obj: Any, change: str) -> bool:
+        """Whether a change to `obj` should be pushed automatically on this connection."""
+        return False
+
+    def fingerprint(self, *, record: SyncRecord) -> str:
+        """A digest of what would be pushed for the record now; equal digests are not pushed
+        again. Empty means always push."""
+        return ""
+
+    def push(self, *, connection: Connection, records: list[SyncRecord]) -> list[PushResult]:
+        """Push the records' objects. Raise an IntegrationError that concerns the whole
+        call (rate limited, timeout, revoked); return per-record errors in the results."""
+        raise NotImplementedError
+
+    # --- webhooks in ----------------------------------------------------------------------
+    # The status to answer when a verified event could not be stored (so it is sent again).
+    store_failure_status: int = 503
+
     def verify_webhook(self, *, request: HttpRequest, body: bytes) -> bool:
+        raise NotImplementedError
+
+    def webhook_events(self, *, request: HttpRequest, body: bytes) -> list[InboundEvent]:
+        """The events in a verified delivery; raise ValueError for a malformed body."""
+        raise NotImplementedError
+
+    def apply_webhook(self, *, event: WebhookEvent) -> bool:
+        """Apply one stored event; False when it concerns nothing of ours (ignored)."""
         raise NotImplementedError
 
     def __repr__(self) -> str:

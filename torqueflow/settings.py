@@ -161,6 +161,7 @@ else:
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -169,7 +170,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "sweep-pending-sync-records": {
+        "task": "integrations.tasks.sweep_pending_task",
+        "schedule": 60.0,
+    },
+    "refresh-expiring-tokens": {
+        "task": "integrations.tasks.refresh_expiring_tokens_task",
+        "schedule": 300.0,
+    },
+}
+WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=256 * 1024)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 LOGGING = {
@@ -181,5 +192,5 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-for _folder in ("broker/out", "broker/processed", "cache", "staticfiles"):
+for _folder in ("broker/out", "broker/processed", "broker/control", "cache", "staticfiles"):
     (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.views import settings_index
+from integrations.webhook_views import webhook_receive
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="invoicing:sales_list"), name="home"),
@@ -11,5 +12,6 @@ urlpatterns = [
     path("settings/finance/", include("invoicing.urls_settings")),
     path("settings/integrations/", include("integrations.urls")),
     path("", include("invoicing.urls")),
+    path("webhooks/<slug:provider_key>/", webhook_receive, name="webhook_receive"),
     path("admin/", admin.site.urls),
 ]

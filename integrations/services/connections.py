@@ -14,6 +14,7 @@ from integrations.models import Connection
 from invoicing.services.audit import audit_record
 
 from .activity import activity_record
+from .sync import sync_resume_after_reconnect
 from .tokens import token_fields
 
 
@@ -59,6 +60,7 @@ def connection_activate(
         subject=account.name,
         message=f"Connected to {provider.name} account {account.name}",
     )
+    sync_resume_after_reconnect(connection=connection)
     return connection
 
 
@@ -105,6 +107,7 @@ def connection_choose_account(
         obj=connection,
         details={"remote_account_id": chosen["id"], "name": chosen["name"]},
     )
+    sync_resume_after_reconnect(connection=connection)
     return connection
 
 

@@ -114,3 +114,18 @@ def access_token_get(*, connection_id: int, force_refresh: bool = False) -> str:
             return connection.access_token
     # Reached only when the provider refused: the state change above is committed first.
     raise refused
+
+
+def tokens_refresh_expiring(*, within: datetime.timedelta = datetime.timedelta(minutes=15)) -> int:
+    """Refresh active connections whose access token expires soon, so idle ones stay alive."""
+    soon = timezone.now() + within
+    refreshed = 0
+    for connection_id in Connection.objects.filter(
+        state=Connection.State.ACTIVE, token_expires_at__lte=soon, refresh_token__isnull=False
+    ).values_list("pk", flat=True):
+        try:
+            access_token_get(connection_id=connection_id)
+            refreshed += 1
+        except (ReauthRequired, ConnectionNotActive, TransientError) as error:
+            logger.warning("Could not refresh connection %s: %s", connection_id, error)
+    return refreshed

@@ -1,0 +1,377 @@
+"""The sync engine: mark what must be pushed, push it in batches within the provider's
+limits, and decide what a failure means for the badge.
+
+Records are marked pending in the transaction that changed the object and the push is
+enqueued on commit; the sweeper re-enqueues anything left pending, so a lost broker message
+cannot lose an invoice. Workers claim records with SKIP LOCKED, so two never push the same one.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from integrations import registry
+from integrations.errors import (
+    ConnectionNotActive,
+    IntegrationError,
+    NeedsUser,
+    RateLimited,
+    ReauthRequired,
+)
+from integrations.models import Connection, SyncRecord
+from integrations.ratelimit import RateLimiter
+from integrations.retry import MAX_ATTEMPTS, next_retry
+from invoicing.services.audit import audit_record
+
+from .activity import activity_record
+
+logger = logging.getLogger(__name__)
+
+# A claimed record is left alone this long; a worker that died frees it when this passes.
+CLAIM_SECONDS = 300
+SWEEP_AFTER = datetime.timedelta(minutes=3)
+MAX_BATCHES_PER_TASK = 50
+# Reasons that clear up by themselves once the connection is active again.
+RESUME_ON_RECONNECT = (ConnectionNotActive.reason_code, ReauthRequired.reason_code)
+REASON_TEXT = {
+    ConnectionNotActive.reason_code: "Connection not active",
+    ReauthRequired.reason_code: "App revoked",
+}
+
+
+def enqueue_push(connection_id: int, *, countdown: float = 0) -> None:
+    """Push the connection's due records once the current transaction commits."""
+    from integrations.tasks import push_connection_task
+
+    transaction.on_commit(
+        lambda: push_connection_task.apply_async((connection_id,), countdown=max(0, countdown))
+    )
+
+
+def _mark_pending(*, connection: Connection, obj: models.Model, force: bool = False) -> SyncRecord:
+    content_type = ContentType.objects.get_for_model(obj)
+    record, _ = SyncRecord.objects.select_for_update().get_or_create(
+        connection=connection,
+        object_type=content_type,
+        object_id=obj.pk,
+        defaults={"organisation_id": connection.organisation_id},
+    )
+    record.state = SyncRecord.State.PENDING
+    record.queued_at = timezone.now()
+    record.next_attempt_at = None
+    record.details["label"] = str(obj)[:100]
+    record.reason_code = ""
+    record.reason_text = ""
+    if force:
+        record.attempts = 0
+        record.details["force"] = True
+    record.save()
+    return record
+
+
+def sync_object_changed(*, obj: models.Model, organisation_id: int, change: str) -> int:
+    """A local object changed: every active connection that wants it gets a pending record.
+
+    Call inside the transaction that changed the object.
+    """
+    marked = 0
+    for connection in Connection.objects.filter(
+        organisation_id=organisation_id, state=Connection.State.ACTIVE
+    ):
+        provider = registry.get(connection.provider)
+        if provider is None or not provider.wants(connection=connection, obj=obj, change=change):
+            continue
+        _mark_pending(connection=connection, obj=obj)
+        enqueue_push(connection.pk)
+        marked += 1
+    return marked
+
+
+@transaction.atomic
+def sync_now(
+    *, connection: Connection, obj: models.Model, actor: AbstractBaseUser | None
+) -> SyncRecord:
+    """Push this object now: resets attempts, ignores auto-sync toggles and earlier failures."""
+    record = _mark_pending(connection=connection, obj=obj, force=True)
+    audit_record(
+        organisation=connection.organisation,
+        actor=actor,
+        action=f"{connection.provider}.sync_now",
+        obj=obj,
+    )
+    enqueue_push(connection.pk)
+    return record
+
+
+@transaction.atomic
+def sync_retry_failed(*, connection: Connection, actor: AbstractBaseUser | None) -> int:
+    """The bulk "Retry failed" action: every failed record of the connection goes again."""
+    failed = list(
+        SyncRecord.objects.select_for_update().filter(
+            connection=connection, state=SyncRecord.State.FAILED
+        )
+    )
+    for record in failed:
+        record.state = SyncRecord.State.PENDING
+        record.attempts = 0
+        record.queued_at = timezone.now()
+        record.next_attempt_at = None
+        record.reason_code = record.reason_text = ""
+        record.details["force"] = True
+        record.save()
+    if failed:
+        audit_record(
+            organisation=connection.organisation,
+            actor=actor,
+            action=f"{connection.provider}.retry_failed",
+            obj=connection,
+            details={"records": len(failed)},
+        )
+        enqueue_push(connection.pk)
+    return len(failed)
+
+
+def sync_resume_after_reconnect(*, connection: Connection) -> int:
+    """Records that failed only because the connection was down go back to pending."""
+    count = SyncRecord.objects.filter(
+        connection=connection,
+        state=SyncRecord.State.FAILED,
+        reason_code__in=RESUME_ON_RECONNECT,
+    ).update(
+        state=SyncRecord.State.PENDING,
+        attempts=0,
+        queued_at=timezone.now(),
+        next_attempt_at=None,
+        reason_code="",
+        reason_text="",
+    )
+    if count:
+        enqueue_push(connection.pk)
+    return count
+
+
+def _claim(connection: Connection, limit: int) -> list[SyncRecord]:
+    now = timezone.now()
+    with transaction.atomic():
+        records = list(
+            SyncRecord.objects.select_for_update(skip_locked=True)
+            .filter(connection=connection, state=SyncRecord.State.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("queued_at", "pk")[:limit]
+        )
+        if records:
+            SyncRecord.objects.filter(pk__in=[r.pk for r in records]).update(
+                next_attempt_at=now + datetime.timedelta(seconds=CLAIM_SECONDS),
+                last_attempt_at=now,
+            )
+    return records
+
+
+def _release(records: list[SyncRecord], *, after_seconds: float) -> None:
+    SyncRecord.objects.filter(pk__in=[r.pk for r in records]).update(
+        next_attempt_at=timezone.now() + datetime.timedelta(seconds=after_seconds)
+    )
+
+
+def _subject(record: SyncRecord) -> str:
+    return str(record.details.get("label") or f"{record.object_type.model} {record.object_id}")
+
+
+def _record_synced(connection: Connection, result: registry.PushResult) -> None:
+    record = result.record
+    first_time = not record.external_id
+    now = timezone.now()
+    record.state = SyncRecord.State.SYNCED
+    record.external_id = result.external_id or record.external_id
+    record.attempts = 0
+    record.reason_code = record.reason_text = ""
+    record.last_synced_at = now
+    record.next_attempt_at = None
+    record.details.pop("force", None)
+    record.details.update(result.details)
+    record.fingerprint = result.details.get("fingerprint", record.fingerprint)
+    record.save()
+    Connection.objects.filter(pk=connection.pk).update(
+        invoices_synced=F("invoices_synced") + (1 if first_time else 0), last_sync_at=now
+    )
+    activity_record(
+        connection=connection,
+        record=record,
+        action="push",
+        result="ok",
+        subject=_subject(record),
+        details={"external_id": record.external_id},
+    )
+
+
+def _record_failed(connection: Connection, record: SyncRecord, error: IntegrationError) -> None:
+    """Decide what an error means for one record: retry later, or Sync failed with a reason."""
+    record.refresh_from_db()
+    message = str(error)
+    if isinstance(error, NeedsUser):
+        record.state = SyncRecord.State.FAILED
+        record.reason_code = error.reason_code
+        record.reason_text = REASON_TEXT.get(error.reason_code, message)[:500]
+        record.next_attempt_at = None
+        result = "failed"
+    else:
+        record.attempts += 1
+        decision = next_retry(
+            attempts=record.attempts, retry_after=getattr(error, "retry_after", None)
+        )
+        if decision.give_up:
+            record.state = SyncRecord.State.FAILED
+            record.reason_code = error.reason_code
+            record.reason_text = (
+                f"No answer after {MAX_ATTEMPTS} attempts: {message}"
+                if message
+                else f"No answer after {MAX_ATTEMPTS} attempts"
+            )[:500]
+            record.next_attempt_at = None
+            result = "failed"
+        else:
+            record.next_attempt_at = timezone.now() + datetime.timedelta(
+                seconds=decision.delay_seconds
+            )
+            enqueue_push(connection.pk, countdown=decision.delay_seconds)
+            result = "retry"
+    if result == "failed":
+        record.details.pop("force", None)
+    record.save()
+    activity_record(
+        connection=connection,
+        record=record,
+        action="push",
+        result=result,
+        subject=_subject(record),
+        message=message,
+    )
+
+
+@dataclass
+class PushSummary:
+    pushed: int = 0
+    failed: int = 0
+    deferred: bool = False
+
+
+def _push_batch(
+    connection: Connection, provider: registry.Provider, records: list[SyncRecord]
+) -> PushSummary:
+    summary = PushSummary()
+    to_push: list[SyncRecord] = []
+    for record in records:
+        fingerprint = provider.fingerprint(record=record)
+        unchanged = fingerprint and fingerprint == record.fingerprint and record.external_id
+        if unchanged and not record.details.get("force"):
+            SyncRecord.objects.filter(pk=record.pk).update(
+                state=SyncRecord.State.SYNCED, next_attempt_at=None
+            )
+            continue
+        to_push.append(record)
+    if not to_push:
+        return summary
+    try:
+        results = provider.push(connection=connection, records=to_push)
+    except RateLimited:
+        raise  # pacing, not failure: the loop waits and releases without counting an attempt
+    except IntegrationError as error:
+        results = [registry.PushResult(record=r, error=error) for r in to_push]
+    for result in results:
+        if result.error is None:
+            _record_synced(connection, result)
+            summary.pushed += 1
+        else:
+            _record_failed(connection, result.record, result.error)
+            summary.failed += 1
+    return summary
+
+
+def sync_push_due(*, connection_id: int, max_batches: int = MAX_BATCHES_PER_TASK) -> PushSummary:
+    """Push the connection's due records, batch after batch, within its rate limit."""
+    total = PushSummary()
+    connection = Connection.objects.filter(pk=connection_id).first()
+    provider = registry.get(connection.provider) if connection else None
+    if connection is None or provider is None:
+        return total
+    limiter = (
+        RateLimiter(key=f"connection:{connection.pk}", limit=provider.rate_limit)
+        if provider.rate_limit
+        else None
+    )
+    for _ in range(max_batches):
+        connection.refresh_from_db()
+        if limiter is not None:
+            wait = limiter.acquire()
+            if wait:
+                enqueue_push(connection.pk, countdown=wait)
+                total.deferred = True
+                return total
+        records = _claim(connection, provider.batch_size)
+        if not records:
+            return total
+        if not connection.is_active:
+            not_active = ConnectionNotActive("Connection not active")
+            for record in records:
+                _record_failed(connection, record, not_active)
+                total.failed += 1
+            continue
+        try:
+            summary = _run_batch(connection, provider, records, limiter)
+        except RateLimited as error:
+            wait = error.retry_after or 60.0
+            if limiter is not None:
+                limiter.block(wait)
+            _release(records, after_seconds=wait)
+            activity_record(
+                connection=connection,
+                action="push",
+                result="retry",
+                message=f"Rate limited; waiting {wait:.0f}s",
+            )
+            enqueue_push(connection.pk, countdown=wait)
+            total.deferred = True
+            return total
+        total.pushed += summary.pushed
+        total.failed += summary.failed
+        if summary.deferred:
+            total.deferred = True
+            return total
+    enqueue_push(connection.pk)  # more may be due; another task carries on
+    return total
+
+
+def _run_batch(
+    connection: Connection,
+    provider: registry.Provider,
+    records: list[SyncRecord],
+    limiter: RateLimiter | None,
+) -> PushSummary:
+    if limiter is None:
+        return _push_batch(connection, provider, records)
+    with limiter.concurrency_slot() as free:
+        if not free:
+            _release(records, after_seconds=1)
+            enqueue_push(connection.pk, countdown=1)
+            return PushSummary(deferred=True)
+        return _push_batch(connection, provider, records)
+
+
+def sync_sweep(*, older_than: datetime.timedelta = SWEEP_AFTER) -> int:
+    """Re-enqueue connections whose records were left pending: a lost message loses nothing."""
+    cutoff = timezone.now() - older_than
+    connection_ids = set(
+        SyncRecord.objects.filter(state=SyncRecord.State.PENDING, queued_at__lte=cutoff)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=timezone.now()))
+        .values_list("connection_id", flat=True)
+        .distinct()
+    )
+    for connection_id in connection_ids:
+        enqueue_push(connection_id)
+    return len(connection_ids)

@@ -1,0 +1,37 @@
+"""Thin Celery tasks: load ids, call a service. Delivery is at least once (acks_late), and
+every service they call is safe to run twice."""
+
+from celery import shared_task
+
+RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+@shared_task(**RELIABLE)
+def push_connection_task(connection_id: int) -> None:
+    from integrations.services.sync import sync_push_due
+
+    sync_push_due(connection_id=connection_id)
+
+
+@shared_task(**RELIABLE)
+def sweep_pending_task() -> None:
+    from integrations.services.sync import sync_sweep
+
+    sync_sweep()
+
+
+@shared_task(bind=True, max_retries=5, **RELIABLE)
+def apply_webhook_task(self, event_id: int) -> None:
+    from integrations.services.webhooks import WebhookApplyFailed, webhook_apply
+
+    try:
+        webhook_apply(event_id=event_id)
+    except WebhookApplyFailed as error:
+        raise self.retry(exc=error, countdown=min(600, 15 * 2**self.request.retries)) from error
+
+
+@shared_task(**RELIABLE)
+def refresh_expiring_tokens_task() -> None:
+    from integrations.services.tokens import tokens_refresh_expiring
+
+    tokens_refresh_expiring()

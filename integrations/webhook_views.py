@@ -1,0 +1,41 @@
+"""`/webhooks/<provider>/`: verify on the raw body, store, answer fast; a task applies it."""
+
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import Http404, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import registry
+from .services.webhooks import webhook_store
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def webhook_receive(request, provider_key: str):
+    provider = registry.get(provider_key)
+    if provider is None:
+        raise Http404("Unknown provider")
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if not length.isdigit() or int(length) > settings.WEBHOOK_MAX_BYTES:
+        return HttpResponse(status=413)
+    body = request.body
+    if len(body) > settings.WEBHOOK_MAX_BYTES:
+        return HttpResponse(status=413)
+    if not provider.verify_webhook(request=request, body=body):
+        return HttpResponse(status=401)
+    try:
+        events = provider.webhook_events(request=request, body=body)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        # Whatever a caller sends is never a 500: a body we cannot read is malformed.
+        return HttpResponse(status=400)
+    try:
+        webhook_store(provider=provider, events=events)
+    except DatabaseError:
+        logger.exception("Could not store %s webhook", provider.key)
+        return HttpResponse(status=provider.store_failure_status)
+    return HttpResponse(status=200)

@@ -1,0 +1,299 @@
+"""The sync engine against a provider whose push is one HTTP call per batch, mocked at the
+HTTP boundary: what the badge's record says after each kind of answer."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import requests
+import responses
+from django.utils import timezone
+
+from integrations import registry
+from integrations.errors import RateLimited, RemoteTimeout, TransientError, ValidationFailed
+from integrations.models import Connection, SyncActivity, SyncRecord
+from integrations.services.sync import (
+    sync_now,
+    sync_push_due,
+    sync_resume_after_reconnect,
+    sync_retry_failed,
+    sync_sweep,
+)
+from invoicing.models import Invoice
+from invoicing.services.invoices import InvoiceInput, LineInput, invoice_create, invoice_finalise
+from tests.factories import CustomerFactory
+
+PUSH_URL = "https://api.example-provider.test/invoices"
+
+
+class PushingProvider(registry.Provider):
+    key = "pusher"
+    name = "Pusher"
+    batch_size = 2
+    rate_limit = registry.RateLimit(calls=1000, period_seconds=60, concurrent=5)
+
+    def wants(self, *, connection, obj, change):
+        return isinstance(obj, Invoice) and change in ("finalised", "updated")
+
+    def fingerprint(self, *, record):
+        invoice = Invoice.objects.get(pk=record.object_id)
+        return f"{invoice.version}"
+
+    def push(self, *, connection, records):
+        invoices = {i.pk: i for i in Invoice.objects.filter(pk__in=[r.object_id for r in records])}
+        body = [{"number": invoices[r.object_id].number} for r in records]
+        try:
+            response = requests.post(PUSH_URL, json=body, timeout=5)
+        except requests.Timeout as error:
+            raise RemoteTimeout("timed out") from error
+        if response.status_code == 429:
+            raise RateLimited("slow down", retry_after=float(response.headers["Retry-After"]))
+        if response.status_code >= 500:
+            raise TransientError(f"HTTP {response.status_code}")
+        results = []
+        for record, element in zip(records, response.json()["items"], strict=True):
+            if element.get("error"):
+                results.append(
+                    registry.PushResult(record=record, error=ValidationFailed(element["error"]))
+                )
+            else:
+                results.append(
+                    registry.PushResult(
+                        record=record,
+                        external_id=element["id"],
+                        details={"fingerprint": self.fingerprint(record=record)},
+                    )
+                )
+        return results
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings):
+    """Rate-limit windows live in Redis or the cache, outside the test database."""
+    from django.core.cache import cache
+
+    from integrations.ratelimit import _redis
+
+    cache.clear()
+    if settings.REDIS_URL:
+        _redis().flushdb()
+
+
+@pytest.fixture
+def pusher(db):
+    provider = registry.register(PushingProvider())
+    yield provider
+    registry._registry.pop(provider.key, None)
+
+
+@pytest.fixture
+def connection(org, pusher):
+    return Connection.objects.create(
+        organisation=org,
+        provider="pusher",
+        state=Connection.State.ACTIVE,
+        access_token="secret-access-token",
+        refresh_token="secret-refresh-token",
+        token_expires_at=timezone.now() + datetime.timedelta(hours=1),
+    )
+
+
+def finalised_invoice(org) -> Invoice:
+    invoice = invoice_create(
+        organisation=org,
+        actor=None,
+        kind=Invoice.Kind.SALES,
+        data=InvoiceInput(
+            issue_date=datetime.date(2026, 11, 1),
+            due_date=datetime.date(2026, 12, 1),
+            currency="GBP",
+            customer=CustomerFactory(organisation=org),
+            lines=[LineInput("Work", Decimal("1"), Decimal("100"))],
+        ),
+    )
+    return invoice_finalise(invoice=invoice, actor=None)
+
+
+def record_of(invoice: Invoice) -> SyncRecord:
+    return SyncRecord.objects.get(object_id=invoice.pk)
+
+
+def ok_items(*ids):
+    return {"items": [{"id": i} for i in ids]}
+
+
+def test_finalising_marks_pending_and_enqueues_after_commit(
+    org, connection, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        invoice = finalised_invoice(org)
+    record = record_of(invoice)
+    assert record.state == SyncRecord.State.PENDING
+    assert record.queued_at is not None
+    assert len(callbacks) == 1
+
+
+def test_no_record_without_an_active_connection(org, connection):
+    connection.state = Connection.State.REQUIRES_REAUTH
+    connection.save()
+    finalised_invoice(org)
+    assert not SyncRecord.objects.exists()
+
+
+@responses.activate
+def test_push_in_batches_marks_synced_and_counts(org, connection):
+    invoices = [finalised_invoice(org) for _ in range(3)]
+    responses.post(PUSH_URL, json=ok_items("x1", "x2"))
+    responses.post(PUSH_URL, json=ok_items("x3"))
+
+    summary = sync_push_due(connection_id=connection.pk)
+
+    assert summary.pushed == 3
+    assert len(responses.calls) == 2
+    assert [record_of(i).external_id for i in invoices] == ["x1", "x2", "x3"]
+    assert all(record_of(i).state == SyncRecord.State.SYNCED for i in invoices)
+    connection.refresh_from_db()
+    assert connection.invoices_synced == 3
+    assert connection.last_sync_at is not None
+
+
+@responses.activate
+def test_an_unchanged_invoice_is_not_pushed_again(org, connection):
+    invoice = finalised_invoice(org)
+    responses.post(PUSH_URL, json=ok_items("x1"))
+    sync_push_due(connection_id=connection.pk)
+    record = record_of(invoice)
+    record.state = SyncRecord.State.PENDING
+    record.save()
+
+    sync_push_due(connection_id=connection.pk)
+
+    assert len(responses.calls) == 1
+    assert record_of(invoice).state == SyncRecord.State.SYNCED
+
+
+@responses.activate
+def test_validation_error_fails_at_once_with_the_reason(org, connection):
+    invoice = finalised_invoice(org)
+    responses.post(PUSH_URL, json={"items": [{"error": "Account code '999' is not valid"}]})
+
+    sync_push_due(connection_id=connection.pk)
+
+    record = record_of(invoice)
+    assert record.state == SyncRecord.State.FAILED
+    assert record.reason_text == "Account code '999' is not valid"
+    assert record.attempts == 0
+
+
+@responses.activate
+def test_transient_errors_retry_then_fail_on_the_third_attempt(org, connection):
+    invoice = finalised_invoice(org)
+    responses.post(PUSH_URL, status=503)
+
+    for expected_attempts in (1, 2):
+        sync_push_due(connection_id=connection.pk)
+        record = record_of(invoice)
+        assert record.state == SyncRecord.State.PENDING
+        assert record.attempts == expected_attempts
+        assert record.next_attempt_at > timezone.now()
+        SyncRecord.objects.filter(pk=record.pk).update(next_attempt_at=None)
+
+    sync_push_due(connection_id=connection.pk)
+    record = record_of(invoice)
+    assert record.state == SyncRecord.State.FAILED
+    assert record.reason_text.startswith("No answer after 3 attempts")
+
+    sync_push_due(connection_id=connection.pk)
+    assert len(responses.calls) == 3  # automatic retries stopped
+
+
+@responses.activate
+def test_sync_now_after_a_permanent_failure_resets_and_pushes(org, connection, owner):
+    invoice = finalised_invoice(org)
+    responses.post(PUSH_URL, json={"items": [{"error": "Unmapped nominal code"}]})
+    sync_push_due(connection_id=connection.pk)
+    assert record_of(invoice).state == SyncRecord.State.FAILED
+
+    responses.replace(responses.POST, PUSH_URL, json=ok_items("x9"))
+    sync_now(connection=connection, obj=invoice, actor=owner)
+    assert record_of(invoice).state == SyncRecord.State.PENDING
+    sync_push_due(connection_id=connection.pk)
+
+    record = record_of(invoice)
+    assert record.state == SyncRecord.State.SYNCED
+    assert record.external_id == "x9"
+
+
+@responses.activate
+def test_rate_limited_waits_without_counting_an_attempt(org, connection):
+    invoice = finalised_invoice(org)
+    responses.post(PUSH_URL, status=429, headers={"Retry-After": "42"})
+
+    summary = sync_push_due(connection_id=connection.pk)
+
+    record = record_of(invoice)
+    assert summary.deferred
+    assert record.state == SyncRecord.State.PENDING
+    assert record.attempts == 0
+    assert record.next_attempt_at >= timezone.now() + datetime.timedelta(seconds=40)
+    sync_push_due(connection_id=connection.pk)
+    assert len(responses.calls) == 1  # everyone waits out the Retry-After
+
+
+@responses.activate
+def test_not_active_fails_with_reason_and_resumes_after_reconnect(org, connection):
+    invoice = finalised_invoice(org)
+    Connection.objects.filter(pk=connection.pk).update(state=Connection.State.REQUIRES_REAUTH)
+
+    sync_push_due(connection_id=connection.pk)
+    record = record_of(invoice)
+    assert record.state == SyncRecord.State.FAILED
+    assert record.reason_text == "Connection not active"
+
+    Connection.objects.filter(pk=connection.pk).update(state=Connection.State.ACTIVE)
+    connection.refresh_from_db()
+    assert sync_resume_after_reconnect(connection=connection) == 1
+    responses.post(PUSH_URL, json=ok_items("x1"))
+    sync_push_due(connection_id=connection.pk)
+    assert record_of(invoice).state == SyncRecord.State.SYNCED
+
+
+@responses.activate
+def test_retry_failed_requeues_every_failed_record(org, connection, owner):
+    invoices = [finalised_invoice(org) for _ in range(2)]
+    responses.post(PUSH_URL, json={"items": [{"error": "bad"}, {"error": "bad"}]})
+    sync_push_due(connection_id=connection.pk)
+
+    assert sync_retry_failed(connection=connection, actor=owner) == 2
+    assert {record_of(i).state for i in invoices} == {SyncRecord.State.PENDING}
+
+
+def test_sweeper_re_enqueues_records_left_pending(
+    org, connection, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        invoice = finalised_invoice(org)  # the broker message is "lost": never executed
+    SyncRecord.objects.filter(object_id=invoice.pk).update(
+        queued_at=timezone.now() - datetime.timedelta(minutes=10)
+    )
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert sync_sweep() == 1
+    assert len(callbacks) == 1
+
+
+def test_sweeper_leaves_fresh_records_alone(org, connection):
+    finalised_invoice(org)
+    assert sync_sweep() == 0
+
+
+@responses.activate
+def test_activity_log_records_each_push_without_secrets(org, connection):
+    finalised_invoice(org)
+    responses.post(PUSH_URL, json=ok_items("x1"))
+    sync_push_due(connection_id=connection.pk)
+    activity = SyncActivity.objects.get(action="push")
+    assert activity.result == "ok"
+    assert activity.subject
+    logged = f"{activity.subject} {activity.message} {activity.details}"
+    assert "secret-access-token" not in logged
+    assert "secret-refresh-token" not in logged

@@ -1,0 +1,156 @@
+"""The webhook inbox with a provider that signs like most do: base64 HMAC-SHA256 of the raw
+body in a header."""
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+from django.db import DatabaseError
+from django.test import Client
+
+from integrations import registry
+from integrations.models import WebhookEvent
+from integrations.services.webhooks import WebhookApplyFailed, webhook_apply
+
+KEY = b"webhook-signing-key"
+URL = "/webhooks/signer/"
+APPLIED: list[str] = []
+
+
+class SigningProvider(registry.Provider):
+    key = "signer"
+    name = "Signer"
+    store_failure_status = 429
+
+    def verify_webhook(self, *, request, body):
+        expected = base64.b64encode(hmac.new(KEY, body, hashlib.sha256).digest()).decode()
+        return hmac.compare_digest(expected, request.headers.get("X-Signature", ""))
+
+    def webhook_events(self, *, request, body):
+        data = json.loads(body)
+        if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+            raise ValueError("no events")
+        return [registry.InboundEvent(key=str(e["id"]), payload=e) for e in data["events"]]
+
+    def apply_webhook(self, *, event):
+        if event.payload.get("explode"):
+            raise RuntimeError("remote invoice vanished")
+        APPLIED.append(event.event_key)
+        return event.payload.get("ours", True)
+
+
+@pytest.fixture
+def signer(db):
+    APPLIED.clear()
+    provider = registry.register(SigningProvider())
+    yield provider
+    registry._registry.pop(provider.key, None)
+
+
+def post(body: bytes, *, signature: str | None = None, client: Client | None = None):
+    if signature is None:
+        signature = base64.b64encode(hmac.new(KEY, body, hashlib.sha256).digest()).decode()
+    return (client or Client(enforce_csrf_checks=True)).post(
+        URL, body, content_type="application/json", HTTP_X_SIGNATURE=signature
+    )
+
+
+def payload(*events) -> bytes:
+    return json.dumps({"events": list(events)}).encode()
+
+
+def test_verified_event_is_stored_and_applied_after_commit(
+    signer, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = post(payload({"id": "evt-1", "invoice": "abc"}))
+    assert response.status_code == 200
+    assert response.content == b""
+    event = WebhookEvent.objects.get()
+    assert event.state == WebhookEvent.State.RECEIVED
+    assert len(callbacks) == 1
+
+    assert webhook_apply(event_id=event.pk) == WebhookEvent.State.APPLIED
+    assert APPLIED == ["evt-1"]
+
+
+def test_bad_signature_is_401_and_stores_nothing(signer):
+    response = post(payload({"id": "evt-1"}), signature="bm90IHRoZSBzaWduYXR1cmU=")
+    assert response.status_code == 401
+    assert not WebhookEvent.objects.exists()
+
+
+def test_tampered_body_is_401(signer):
+    good = payload({"id": "evt-1", "amount": "10.00"})
+    signature = base64.b64encode(hmac.new(KEY, good, hashlib.sha256).digest()).decode()
+    response = post(payload({"id": "evt-1", "amount": "99.00"}), signature=signature)
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body", [b"not json", b"[]", b'{"events": "x"}', b'{"events": [{}]}', b"\xff\xfe"]
+)
+def test_malformed_body_is_400_never_500(signer, body):
+    assert post(body).status_code == 400
+    assert not WebhookEvent.objects.exists()
+
+
+def test_replayed_event_is_a_no_op(signer, django_capture_on_commit_callbacks):
+    body = payload({"id": "evt-1"})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(body).status_code == 200
+        assert post(body).status_code == 200
+    assert WebhookEvent.objects.count() == 1
+    event = WebhookEvent.objects.get()
+    assert webhook_apply(event_id=event.pk) == WebhookEvent.State.APPLIED
+    assert webhook_apply(event_id=event.pk) == WebhookEvent.State.APPLIED
+    assert APPLIED == ["evt-1"]
+
+
+def test_oversized_body_is_refused(signer, settings):
+    settings.WEBHOOK_MAX_BYTES = 1024
+    response = post(payload({"id": "evt-1", "padding": "x" * 2000}))
+    assert response.status_code == 413
+    assert not WebhookEvent.objects.exists()
+
+
+def test_only_post_and_only_known_providers(signer):
+    assert Client().get(URL).status_code == 405
+    assert (
+        Client().post("/webhooks/nobody/", b"{}", content_type="application/json").status_code
+        == 404
+    )
+
+
+def test_store_failure_answers_the_providers_retry_status(signer, monkeypatch):
+    def broken_store(**kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr("integrations.webhook_views.webhook_store", broken_store)
+    assert post(payload({"id": "evt-1"})).status_code == 429
+
+
+def test_failed_apply_keeps_the_error_and_can_be_applied_again(signer):
+    post(payload({"id": "evt-9", "explode": True}))
+    event = WebhookEvent.objects.get()
+    with pytest.raises(WebhookApplyFailed):
+        webhook_apply(event_id=event.pk)
+    event.refresh_from_db()
+    assert event.state == WebhookEvent.State.FAILED
+    assert "remote invoice vanished" in event.error
+    assert event.attempts == 1
+
+    event.payload["explode"] = False
+    event.save()
+    assert webhook_apply(event_id=event.pk) == WebhookEvent.State.APPLIED
+    event.refresh_from_db()
+    assert event.error == ""
+    assert event.attempts == 2
+
+
+def test_event_for_nothing_of_ours_is_ignored_not_failed(signer):
+    post(payload({"id": "evt-2", "ours": False}))
+    event = WebhookEvent.objects.get()
+    assert webhook_apply(event_id=event.pk) == WebhookEvent.State.IGNORED

@@ -58,7 +58,7 @@ class Membership(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
-    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="memberships")
+    role = models.ForeignKey(Role, on_delete=models.RESTRICT, related_name="memberships")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

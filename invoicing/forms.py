@@ -177,6 +177,10 @@ class PaymentDeleteForm(forms.Form):
     reason = forms.CharField(max_length=255, label="Reason")
 
 
+class SearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search")
+
+
 class FilterForm(forms.Form):
     q = forms.CharField(required=False, label="Search")
     status = forms.ChoiceField(

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.deletion import ProtectedError
 
 from accounts.models import TenantModel, TenantQuerySet
 
@@ -61,7 +62,7 @@ class WorkOrder(TenantModel):
         CANCELLED = "cancelled", "Cancelled"
 
     title = models.CharField(max_length=200)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="work_orders")
+    customer = models.ForeignKey(Customer, on_delete=models.RESTRICT, related_name="work_orders")
     status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -89,10 +90,10 @@ class Invoice(TenantModel):
     kind = models.CharField(max_length=10, choices=Kind)
     number = models.CharField(max_length=40)
     customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+        Customer, on_delete=models.RESTRICT, null=True, blank=True, related_name="invoices"
     )
     supplier = models.ForeignKey(
-        Supplier, on_delete=models.PROTECT, null=True, blank=True, related_name="invoices"
+        Supplier, on_delete=models.RESTRICT, null=True, blank=True, related_name="invoices"
     )
     work_order = models.ForeignKey(
         WorkOrder, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices"
@@ -176,7 +177,7 @@ class InvoiceLine(models.Model):
     )
     unit_price = models.DecimalField(max_digits=12, decimal_places=4)
     nominal_code = models.ForeignKey(
-        NominalCode, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        NominalCode, on_delete=models.RESTRICT, null=True, blank=True, related_name="+"
     )
     tax_rate = models.DecimalField(
         "Tax rate (%)",
@@ -195,6 +196,19 @@ class InvoiceLine(models.Model):
         return self.description
 
 
+class PaymentMethodQuerySet(TenantQuerySet):
+    def delete(self):
+        refuse_system_method_delete(self.filter(is_system=True).first())
+        return super().delete()
+
+
+def refuse_system_method_delete(method: "PaymentMethod | None") -> None:
+    if method is not None and method.is_system:
+        raise ProtectedError(
+            f'"{method.name}" is a system payment method and cannot be deleted.', {method}
+        )
+
+
 class PaymentMethod(TenantModel):
     XERO_SYNC = "Xero Sync"
     DEFAULT_MANUAL = ("Bank transfer", "Card", "Cash")
@@ -204,6 +218,8 @@ class PaymentMethod(TenantModel):
     is_system = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PaymentMethodQuerySet.as_manager()
+
     class Meta:
         ordering = ["-is_system", "name"]
         constraints = [
@@ -212,6 +228,11 @@ class PaymentMethod(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def delete(self, *args, **kwargs):
+        # Refused before anything is deleted, so a surrounding transaction stays usable.
+        refuse_system_method_delete(self)
+        return super().delete(*args, **kwargs)
 
 
 class LivePaymentQuerySet(TenantQuerySet):
@@ -225,12 +246,12 @@ class Payment(TenantModel):
         XERO = "xero", "Xero"
         GHL = "ghl", "GoHighLevel"
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    invoice = models.ForeignKey(Invoice, on_delete=models.RESTRICT, related_name="payments")
     amount = models.DecimalField(
         max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
     date = models.DateField()
-    method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="payments")
+    method = models.ForeignKey(PaymentMethod, on_delete=models.RESTRICT, related_name="payments")
     reference = models.CharField(max_length=255, blank=True)
     source = models.CharField(max_length=20, choices=Source, default=Source.MANUAL)
     external_id = models.CharField(max_length=100, blank=True)

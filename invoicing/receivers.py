@@ -1,10 +1,9 @@
-from django.db.models.deletion import ProtectedError
 from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
 from accounts.models import Organisation
 
-from .models import PaymentMethod
+from .models import PaymentMethod, refuse_system_method_delete
 
 
 @receiver(post_save, sender=Organisation, dispatch_uid="invoicing_system_payment_methods")
@@ -19,10 +18,8 @@ def create_system_payment_methods(sender, instance: Organisation, created: bool,
 
 
 @receiver(pre_delete, sender=PaymentMethod, dispatch_uid="invoicing_refuse_system_delete")
-def refuse_system_method_delete(sender, instance: PaymentMethod, origin=None, **kwargs):
-    """Every delete path (instance, queryset, admin) comes through here; only the
-    organisation's own deletion may take its system methods with it."""
-    if instance.is_system and not isinstance(origin, Organisation):
-        raise ProtectedError(
-            f'"{instance.name}" is a system payment method and cannot be deleted.', {instance}
-        )
+def system_method_delete_backstop(sender, instance: PaymentMethod, origin=None, **kwargs):
+    """A backstop for delete paths that bypass PaymentMethod.delete and its queryset's
+    delete; only the organisation's own deletion may take its system methods with it."""
+    if not isinstance(origin, Organisation):
+        refuse_system_method_delete(instance)

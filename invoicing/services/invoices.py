@@ -62,7 +62,17 @@ def _next_number(*, organisation: Organisation, kind: str) -> str:
     return number
 
 
-def _validate(*, organisation: Organisation, kind: str, data: InvoiceInput) -> None:
+# Money columns hold 14 digits with 2 places; keep every amount well inside them.
+MAX_AMOUNT = Decimal("1000000000000")
+
+
+def _validate(
+    *,
+    organisation: Organisation,
+    kind: str,
+    data: InvoiceInput,
+    invoice: Invoice | None = None,
+) -> None:
     errors: dict[str, str] = {}
     if kind == Invoice.Kind.SALES:
         if data.customer is None or data.customer.organisation_id != organisation.pk:
@@ -72,6 +82,14 @@ def _validate(*, organisation: Organisation, kind: str, data: InvoiceInput) -> N
             or data.work_order.customer_id != getattr(data.customer, "pk", None)
         ):
             errors["work_order"] = "The work order must belong to the same customer."
+        elif data.work_order is not None:
+            live = Invoice.objects.filter(work_order=data.work_order).exclude(
+                status=Invoice.Status.VOID
+            )
+            if invoice is not None:
+                live = live.exclude(pk=invoice.pk)
+            if live.exists():
+                errors["work_order"] = "This work order already has a live invoice."
     else:
         if data.supplier is None or data.supplier.organisation_id != organisation.pk:
             errors["supplier"] = "Choose a supplier."
@@ -82,6 +100,16 @@ def _validate(*, organisation: Organisation, kind: str, data: InvoiceInput) -> N
     for line in data.lines:
         if line.nominal_code is not None and line.nominal_code.organisation_id != organisation.pk:
             errors["lines"] = "A line uses a nominal code from another organisation."
+    summed = totals(
+        line_amounts(quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate)
+        for line in data.lines
+    )
+    if max(abs(summed.subtotal), abs(summed.total)) >= MAX_AMOUNT or any(
+        abs(line.quantity * line.unit_price) >= MAX_AMOUNT for line in data.lines
+    ):
+        errors["lines"] = "The amounts are too large for one invoice."
+    elif invoice is not None and invoice.is_finalised and summed.total <= ZERO:
+        errors["lines"] = "A finalised invoice must total more than zero."
     if errors:
         raise ValidationError(errors)
 
@@ -156,7 +184,7 @@ def invoice_update(
     invoice = invoice_lock(invoice_id=invoice.pk)
     if not invoice.is_editable:
         raise ValidationError("Only drafts and unpaid invoices without payments can be edited.")
-    _validate(organisation=invoice.organisation, kind=invoice.kind, data=data)
+    _validate(organisation=invoice.organisation, kind=invoice.kind, data=data, invoice=invoice)
     if invoice.is_sales:
         invoice.customer = data.customer
         invoice.work_order = data.work_order

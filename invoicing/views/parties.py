@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.capabilities import INVOICES_MANAGE, INVOICES_VIEW
 from accounts.permissions import capability_required
-from invoicing.forms import CustomerForm, SupplierForm
+from invoicing.forms import CustomerForm, SearchForm, SupplierForm
 from invoicing.models import Customer, Supplier
 from invoicing.services.audit import audit_record
 
@@ -38,7 +38,8 @@ PARTIES = {
 def party_list(request, party: str):
     kind = PARTIES[party]
     rows = kind.model.objects.for_org(request.organisation)
-    q = request.GET.get("q", "").strip()
+    search = SearchForm(request.GET)
+    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
     if q:
         rows = rows.filter(
             models.Q(name__icontains=q)

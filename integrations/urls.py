@@ -6,4 +6,12 @@ app_name = "integrations"
 
 urlpatterns = [
     path("", views.integrations_page, name="index"),
+    path("activity/", views.activity, name="activity"),
+    path("<slug:provider>/card/", views.integration_card, name="card"),
+    path("<slug:provider>/connect/", views.connect, name="connect"),
+    path("<slug:provider>/callback/", views.callback, name="callback"),
+    path("<slug:provider>/choose/", views.choose_account, name="choose"),
+    path("<slug:provider>/toggles/<slug:key>/", views.toggle, name="toggle"),
+    path("<slug:provider>/test/", views.test_connection, name="test"),
+    path("<slug:provider>/disconnect/", views.disconnect, name="disconnect"),
 ]

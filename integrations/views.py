@@ -1,13 +1,280 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Settings → Integrations: thin views over the OAuth and connection services.
+
+htmx requests get fragments of integrations/index.html (a card, a switch, a test result)
+and their messages as toasts; the same URLs work as plain form posts without JS.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.capabilities import INTEGRATIONS_MANAGE
 from accounts.permissions import capability_required
 
+from . import registry, selectors
+from .errors import IntegrationError
+from .forms import ChooseAccountForm, ToggleForm
+from .services.connections import (
+    ConnectionTestResult,
+    connection_choose_account,
+    connection_disconnect,
+    connection_set_toggle,
+    connection_test,
+)
+from .services.oauth import OAuthFailed, oauth_finish, oauth_start
+
+logger = logging.getLogger(__name__)
+
 PERMISSION_MESSAGE = "You do not have permission to manage integrations"
+TEST_OK_MESSAGE = "Connection is working"
+TEST_FAILED_MESSAGE = "Connection test failed - please reconnect"
+PAGE = "integrations/index.html"
+
+manage_integrations = capability_required(
+    INTEGRATIONS_MANAGE, message=PERMISSION_MESSAGE, redirect_to="settings_index"
+)
 
 
-@capability_required(INTEGRATIONS_MANAGE, message=PERMISSION_MESSAGE, redirect_to="settings_index")
+def _provider(key: str) -> registry.Provider:
+    provider = registry.get(key)
+    if provider is None:
+        raise Http404("No such integration")
+    return provider
+
+
+def _page_url(provider: registry.Provider | None = None) -> str:
+    url = reverse("integrations:index")
+    return f"{url}#integration-{provider.key}" if provider else url
+
+
+def _back_to_page(request, provider: registry.Provider | None = None):
+    if request.htmx:
+        return HttpResponseClientRedirect(_page_url(provider))
+    return redirect(_page_url(provider))
+
+
+def _callback_uri(request, provider: registry.Provider) -> str:
+    return request.build_absolute_uri(reverse("integrations:callback", args=[provider.key]))
+
+
+def _card_response(request, card: selectors.Card, **context) -> HttpResponse:
+    """One card plus its overview tile (out of band), for htmx swaps."""
+    return render(request, f"{PAGE}#card-refresh", {"card": card, **context})
+
+
+@manage_integrations
 @require_GET
 def integrations_page(request):
-    return render(request, "integrations/index.html")
+    cards = selectors.integration_cards(organisation=request.organisation)
+    response = render(request, PAGE, {"cards": cards, "roadmap_text": selectors.roadmap_text()})
+    origins = selectors.form_action_origins(cards)
+    if origins:
+        # Connect posts here and is redirected to the provider; CSP form-action covers
+        # the redirect too, so the providers' sign-in origins are allowed on this page.
+        response._csp_update = {"form-action": origins}
+    return response
+
+
+@manage_integrations
+@require_GET
+def integration_card(request, provider: str):
+    provider = _provider(provider)
+    card = selectors.integration_card(organisation=request.organisation, provider=provider)
+    return _card_response(request, card)
+
+
+@manage_integrations
+@require_POST
+def connect(request, provider: str):
+    provider = _provider(provider)
+    try:
+        url = oauth_start(
+            session=request.session,
+            provider=provider,
+            organisation=request.organisation,
+            redirect_uri=_callback_uri(request, provider),
+        )
+    except OAuthFailed as error:
+        messages.error(request, str(error))
+        return _back_to_page(request, provider)
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+@manage_integrations
+@require_GET
+def callback(request, provider: str):
+    provider = _provider(provider)
+    try:
+        result = oauth_finish(
+            session=request.session,
+            provider=provider,
+            organisation=request.organisation,
+            actor=request.user,
+            params=request.GET.dict(),
+            redirect_uri=_callback_uri(request, provider),
+        )
+    except OAuthFailed as error:
+        messages.error(request, str(error))
+        return redirect(_page_url(provider))
+    except (IntegrationError, LookupError, TypeError, ValueError):
+        # A provider answered with something its own code could not read.
+        logger.exception("OAuth callback for %s failed", provider.key)
+        messages.error(
+            request,
+            f"{provider.name} did not complete the connection. "
+            "Nothing was connected; please try again.",
+        )
+        return redirect(_page_url(provider))
+    if result.needs_account_choice:
+        return redirect("integrations:choose", provider=provider.key)
+    messages.success(request, f"Connected to {provider.name}.")
+    return redirect(_page_url(provider))
+
+
+@manage_integrations
+@require_http_methods(["GET", "POST"])
+def choose_account(request, provider: str):
+    provider = _provider(provider)
+    connection = selectors.connection_for(organisation=request.organisation, provider=provider)
+    accounts = selectors.accounts_to_choose(connection)
+    if not accounts:
+        messages.info(request, f"There is no {provider.name} account waiting to be chosen.")
+        return redirect(_page_url(provider))
+    form = ChooseAccountForm(request.POST or None, accounts=accounts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            connection_choose_account(
+                connection=connection, actor=request.user, account_id=form.cleaned_data["account"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, f"Connected to {provider.name}.")
+            return redirect(_page_url(provider))
+    return render(
+        request,
+        "integrations/choose.html",
+        {"provider": provider, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@manage_integrations
+@require_POST
+def toggle(request, provider: str, key: str):
+    provider = _provider(provider)
+    connection = selectors.connection_for(organisation=request.organisation, provider=provider)
+    setting = next((t for t in provider.toggles if t.key == key), None)
+    form = ToggleForm(request.POST)
+    status = 200
+    try:
+        if setting is None:
+            raise ValidationError("That setting does not exist.")
+        if not form.is_valid():
+            raise ValidationError("A setting is either on or off.")
+        if connection is None:
+            raise ValidationError(f"Connect {provider.name} before changing its settings.")
+        connection = connection_set_toggle(
+            connection=connection, actor=request.user, key=key, value=form.cleaned_value()
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        status = 400
+    else:
+        value = form.cleaned_value()
+        messages.success(request, setting.on_message if value else setting.off_message)
+
+    if not request.htmx:
+        return redirect(_page_url(provider))
+    if setting is None:
+        response = HttpResponse(status=400)
+        response["HX-Reswap"] = "none"
+        return response
+    states = {t.key: t for t in selectors.toggle_states(provider, connection)}
+    return render(
+        request,
+        f"{PAGE}#toggle-response",
+        {
+            "provider_key": provider.key,
+            "toggle": states[key],
+            "children": [states[child] for child in states[key].children],
+        },
+        status=status,
+    )
+
+
+@manage_integrations
+@require_POST
+def test_connection(request, provider: str):
+    provider = _provider(provider)
+    connection = selectors.connection_for(organisation=request.organisation, provider=provider)
+    if connection is None:
+        result = ConnectionTestResult(ok=False, reason="not connected")
+    else:
+        result = connection_test(connection=connection, actor=request.user)
+    if result.ok:
+        messages.success(request, TEST_OK_MESSAGE)
+    else:
+        messages.error(request, TEST_FAILED_MESSAGE)
+
+    if not request.htmx:
+        return redirect(_page_url(provider))
+    if result.state_changed:
+        # The test found the connection refused (now Reconnect Needed): redraw the card.
+        card = selectors.integration_card(organisation=request.organisation, provider=provider)
+        response = _card_response(request, card, test_result=result)
+        response["HX-Retarget"] = f"#integration-{provider.key}"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(request, f"{PAGE}#test-result", {"test_result": result})
+
+
+@manage_integrations
+@require_http_methods(["GET", "POST"])
+def disconnect(request, provider: str):
+    provider = _provider(provider)
+    card = selectors.integration_card(organisation=request.organisation, provider=provider)
+    if request.method == "GET":
+        # The page's dialog asks first; this is the same question without JS.
+        if not card.can_disconnect:
+            return redirect(_page_url(provider))
+        return render(request, "integrations/disconnect.html", {"card": card})
+
+    if card.connection is None or card.connection.state in selectors.UNLINKED_STATES:
+        messages.info(request, f"{provider.name} is not connected.")
+    else:
+        connection_disconnect(connection=card.connection, actor=request.user)
+        messages.success(request, f"{provider.name} disconnected.")
+    if not request.htmx:
+        return redirect(_page_url(provider))
+    card = selectors.integration_card(organisation=request.organisation, provider=provider)
+    return _card_response(request, card)
+
+
+@manage_integrations
+@require_GET
+def activity(request):
+    provider_key = request.GET.get("provider", "")
+    if registry.get(provider_key) is None:
+        provider_key = ""
+    page = selectors.activity_page(
+        organisation=request.organisation, page=request.GET.get("page", 1), provider=provider_key
+    )
+    return render(
+        request,
+        "integrations/activity.html",
+        {
+            "page": page,
+            "providers": registry.all_providers(),
+            "provider_key": provider_key,
+            "query": f"provider={provider_key}" if provider_key else "",
+        },
+    )

@@ -1,8 +1,10 @@
 """Writes to connections: activate after consent, choose an account, disconnect, toggles."""
 
-from dataclasses import asdict
+import logging
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+import requests
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -10,12 +12,15 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from integrations import registry
+from integrations.errors import ConnectionNotActive, IntegrationError
 from integrations.models import Connection
 from invoicing.services.audit import audit_record
 
 from .activity import activity_record
 from .sync import sync_resume_after_reconnect
-from .tokens import token_fields
+from .tokens import access_token_get, token_fields
+
+logger = logging.getLogger(__name__)
 
 
 def _lock(organisation: Organisation, provider: registry.Provider) -> Connection:
@@ -131,3 +136,79 @@ def connection_disconnect(*, connection: Connection, actor: AbstractBaseUser | N
     )
     activity_record(connection=connection, action="disconnect", result="info")
     return connection
+
+
+@transaction.atomic
+def connection_set_toggle(
+    *, connection: Connection, actor: AbstractBaseUser | None, key: str, value: bool
+) -> Connection:
+    """Save one of the provider's on/off settings on an active connection."""
+    connection = Connection.objects.select_for_update().get(pk=connection.pk)
+    provider = registry.get(connection.provider)
+    if provider is None or key not in {t.key for t in provider.toggles}:
+        raise ValidationError("That setting does not exist.")
+    if not isinstance(value, bool):
+        raise ValidationError("A setting is either on or off.")
+    if connection.state != Connection.State.ACTIVE:
+        again = "Reconnect" if connection.state == Connection.State.REQUIRES_REAUTH else "Connect"
+        raise ValidationError(f"{again} {provider.name} before changing its settings.")
+    previous = provider.toggle_value(connection, key)
+    connection.settings[key] = value
+    connection.save(update_fields=["settings"])
+    audit_record(
+        organisation=connection.organisation,
+        actor=actor,
+        action=f"{provider.key}.setting_changed",
+        obj=connection,
+        details={"setting": key, "value": value, "previous": previous},
+    )
+    return connection
+
+
+@dataclass(frozen=True)
+class ConnectionTestResult:
+    ok: bool
+    # Why it failed, for the activity log; never a token.
+    reason: str = ""
+    # The test moved the connection to another state (a refused refresh: requires_reauth).
+    state_changed: bool = False
+
+
+def connection_test(
+    *, connection: Connection, actor: AbstractBaseUser | None
+) -> ConnectionTestResult:
+    """Make the provider's cheap authenticated call; log the outcome and audit it."""
+    provider = registry.get(connection.provider)
+    state_before = connection.state
+    try:
+        if provider is None:
+            raise ConnectionNotActive(f"{connection.provider} is not installed on this server")
+        access_token = access_token_get(connection_id=connection.pk)
+        provider.test_connection(connection=connection, access_token=access_token)
+    except (IntegrationError, requests.RequestException) as error:
+        reason_code = getattr(error, "reason_code", "remote_error")
+        result = ConnectionTestResult(ok=False, reason=str(error) or reason_code)
+        logger.info("Connection test failed for %s: %s", connection.pk, reason_code)
+    else:
+        reason_code = ""
+        result = ConnectionTestResult(ok=True)
+    connection.refresh_from_db(fields=["state"])
+    result = replace(result, state_changed=connection.state != state_before)
+    name = provider.name if provider else connection.provider
+    activity_record(
+        connection=connection,
+        action="test",
+        result="ok" if result.ok else "failed",
+        subject=connection.remote_account_name,
+        message="Connection is working"
+        if result.ok
+        else f"Connection test failed: {result.reason}",
+    )
+    audit_record(
+        organisation=connection.organisation,
+        actor=actor,
+        action=f"{provider.key if provider else connection.provider}.tested",
+        obj=connection,
+        details={"ok": result.ok, "reason_code": reason_code, "provider": name},
+    )
+    return result

@@ -80,3 +80,31 @@
     if (event.target.matches("select[data-autosubmit]")) event.target.form.submit();
   });
 })();
+
+// Integrations: switches that save on change (Settings → Integrations).
+(function () {
+  "use strict";
+
+  // htmx leaves 4xx answers unswapped. A form marked data-swap-on-error gets its 400 swapped
+  // in anyway: the server sends the switch back in its saved state, so a refused change
+  // visibly reverts (the error itself arrives as a toast).
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (!detail.xhr || detail.xhr.status !== 400) return;
+    var source = detail.elt || (detail.requestConfig && detail.requestConfig.elt);
+    if (source && source.closest && source.closest("[data-swap-on-error]")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
+
+  // Anything else that fails (no answer, a 5xx): put the switch back as the page drew it.
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.successful || !form || !form.matches) return;
+    if (!form.matches("form[data-swap-on-error]")) return;
+    form.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+      box.checked = box.defaultChecked;
+    });
+  });
+})();

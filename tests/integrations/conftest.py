@@ -4,17 +4,43 @@ machinery is tested against a provider described only by its OAuth endpoints."""
 import datetime
 
 import pytest
+import requests
 from django.utils import timezone
 
 from integrations import registry
+from integrations.errors import IntegrationError, ReauthRequired, TransientError
 from integrations.models import Connection
 
 TOKEN_URL = "https://auth.example-provider.test/oauth/token"
+# The provider's "who am I" endpoint, the cheap authenticated call behind Test Connection.
+ME_URL = "https://api.example-provider.test/v1/me"
 
 
 class ExampleProvider(registry.Provider):
     key = "example"
     name = "Example"
+    description = "Send finalised invoices to Example and bring payments back."
+    features = ("Push finalised invoices", "Payments sync back automatically")
+    connect_label = "Connect Example"
+    disconnect_message = (
+        "Disconnect Example? Invoices stop syncing; those already sent stay in Example."
+    )
+    toggles = (
+        registry.Toggle(
+            key="auto_push",
+            label="Push invoices when finalised",
+            on_message="Auto-push enabled",
+            off_message="Auto-push disabled",
+        ),
+        registry.Toggle(
+            key="sync_payments",
+            label="Bring payments back",
+            default=False,
+            on_message="Payment sync enabled",
+            off_message="Payment sync disabled",
+            parent="auto_push",
+        ),
+    )
 
     def oauth_config(self) -> registry.OAuthConfig:
         return registry.OAuthConfig(
@@ -29,6 +55,20 @@ class ExampleProvider(registry.Provider):
     def remote_accounts(self, *, token: dict) -> list[registry.RemoteAccount]:
         # This provider names the accounts a consent reached in its token response.
         return [registry.RemoteAccount(id=a["id"], name=a["name"]) for a in token["accounts"]]
+
+    def test_connection(self, *, connection: Connection, access_token: str) -> None:
+        try:
+            response = requests.get(
+                ME_URL, headers={"Authorization": f"Bearer {access_token}"}, timeout=10
+            )
+        except requests.RequestException as error:
+            raise TransientError("Example did not answer") from error
+        if response.status_code == 401:
+            raise ReauthRequired("Example refused the access token")
+        if response.status_code >= 500:
+            raise TransientError(f"Example answered {response.status_code}")
+        if not response.ok:
+            raise IntegrationError(f"Example answered {response.status_code}")
 
 
 @pytest.fixture

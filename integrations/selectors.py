@@ -1,0 +1,283 @@
+"""Reads for the Integrations pages, always scoped to one organisation.
+
+The page asks for every registered provider's card in one go: one query for the
+organisation's connections, then each card is built from that row and the provider's own
+description. A card that fails to build becomes an error slot; the others still render.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.core.paginator import Page, Paginator
+from django.db.models import F, QuerySet
+
+from accounts.models import Organisation
+
+from . import registry
+from .models import Connection, SyncActivity
+
+logger = logging.getLogger(__name__)
+
+# Integrations on the roadmap; the placeholder card names the ones not yet registered.
+ROADMAP = ("Xero", "QuickBooks")
+ACTIVITY_PAGE_SIZE = 50
+
+# Connection rows are read without their tokens: the page never shows them, and each one
+# would be decrypted for nothing.
+_TOKEN_FIELDS = ("access_token", "refresh_token")
+
+State = Connection.State
+
+# States in which the connection points at a remote account whose details the card shows.
+_LINKED_STATES = {State.ACTIVE, State.REQUIRES_REAUTH, State.PENDING_CREDITS, State.GRACE_PERIOD}
+# States in which there is nothing to disconnect.
+UNLINKED_STATES = {State.NOT_CONNECTED, State.DISCONNECTED}
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the badge and the overview card say, and what the user should do next."""
+
+    state: str
+    label: str
+    tone: str  # "green", "grey" or "orange"
+    hint: str
+
+    @property
+    def badge_class(self) -> str:
+        return {"green": "badge badge-green", "orange": "badge badge-orange"}.get(
+            self.tone, "badge"
+        )
+
+
+@dataclass(frozen=True)
+class ToggleState:
+    toggle: registry.Toggle
+    value: bool
+    editable: bool
+    # The parent toggle is off, so this one does nothing for now.
+    dormant: bool = False
+    parent_label: str = ""
+    children: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.toggle.key
+
+
+@dataclass(frozen=True)
+class Card:
+    """One provider's card: its connection (if any) and everything the template shows."""
+
+    provider: registry.Provider
+    connection: Connection | None = None
+    status: Status | None = None
+    toggles: tuple[ToggleState, ...] = ()
+    remote_accounts: tuple[dict, ...] = ()
+    configured: bool = True
+    authorize_origin: str = ""
+    can_test: bool = False
+    error: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.provider.key
+
+    @property
+    def state(self) -> str:
+        return self.status.state if self.status else ""
+
+    @property
+    def linked(self) -> bool:
+        return self.state in _LINKED_STATES
+
+    @property
+    def active(self) -> bool:
+        return self.state == State.ACTIVE
+
+    @property
+    def can_connect(self) -> bool:
+        return self.state in UNLINKED_STATES
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.state == State.REQUIRES_REAUTH
+
+    @property
+    def setup_incomplete(self) -> bool:
+        return self.state == State.SETUP_INCOMPLETE
+
+    @property
+    def can_disconnect(self) -> bool:
+        return self.connection is not None and not self.can_connect
+
+    @property
+    def connect_label(self) -> str:
+        return self.provider.connect_label or f"Connect {self.provider.name}"
+
+    @property
+    def disconnect_message(self) -> str:
+        return self.provider.disconnect_message or (
+            f"Disconnect {self.provider.name}? Torqueflow stops syncing with "
+            f"{self.provider.name}. Everything already synced stays as it is."
+        )
+
+
+def _status(provider: registry.Provider, connection: Connection | None) -> Status:
+    state = connection.state if connection is not None else State.NOT_CONNECTED
+    name = provider.name
+    if state == State.ACTIVE:
+        return Status(state, "Connected", "green", "Nothing to do: syncing is on")
+    if state == State.DISCONNECTED:
+        return Status(state, "Not Connected", "grey", f"Connect {name} again to resume syncing")
+    if state == State.SETUP_INCOMPLETE:
+        if connection is not None and connection.settings.get("remote_accounts"):
+            hint = f"Choose which {name} account to connect"
+        else:
+            hint = f"Connect {name} again to finish setting up"
+        return Status(state, "Setup Incomplete", "orange", hint)
+    if state == State.REQUIRES_REAUTH:
+        return Status(state, "Reconnect Needed", "orange", "Reconnect to resume syncing")
+    if state == State.PENDING_CREDITS:
+        return Status(
+            state, "Pending Credits", "orange", f"Add credits in {name} to resume syncing"
+        )
+    if state == State.GRACE_PERIOD:
+        return Status(state, "Grace Period", "orange", f"Renew your {name} plan to keep syncing")
+    return Status(State.NOT_CONNECTED, "Not Connected", "grey", f"Connect {name} to start syncing")
+
+
+def toggle_states(
+    provider: registry.Provider, connection: Connection | None
+) -> tuple[ToggleState, ...]:
+    """The provider's toggles with their saved values; editable only on an active connection."""
+    editable = connection is not None and connection.state == State.ACTIVE
+    values = {
+        t.key: provider.toggle_value(connection, t.key) if connection is not None else t.default
+        for t in provider.toggles
+    }
+    labels = {t.key: t.label for t in provider.toggles}
+    return tuple(
+        ToggleState(
+            toggle=t,
+            value=values[t.key],
+            editable=editable,
+            dormant=bool(t.parent) and not values.get(t.parent, True),
+            parent_label=labels.get(t.parent or "", ""),
+            children=tuple(c.key for c in provider.toggles if c.parent == t.key),
+        )
+        for t in provider.toggles
+    )
+
+
+def toggle_state(
+    provider: registry.Provider, connection: Connection | None, key: str
+) -> ToggleState | None:
+    return next((t for t in toggle_states(provider, connection) if t.key == key), None)
+
+
+def _overrides(provider: registry.Provider, method: str) -> bool:
+    return getattr(type(provider), method, None) is not getattr(registry.Provider, method)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") else ""
+
+
+def build_card(provider: registry.Provider, connection: Connection | None) -> Card:
+    status = _status(provider, connection)
+    config = provider.oauth_config()
+    linked = status.state in _LINKED_STATES
+    return Card(
+        provider=provider,
+        connection=connection,
+        status=status,
+        toggles=toggle_states(provider, connection) if linked else (),
+        remote_accounts=tuple(accounts_to_choose(connection)),
+        configured=config.configured,
+        authorize_origin=_origin(config.authorize_url) if config.configured else "",
+        can_test=status.state == State.ACTIVE and _overrides(provider, "test_connection"),
+    )
+
+
+def _card_or_error(provider: registry.Provider, connection: Connection | None) -> Card:
+    try:
+        return build_card(provider, connection)
+    except Exception:
+        logger.exception("Could not build the integration card for %s", provider.key)
+        return Card(provider=provider, connection=connection, error=True)
+
+
+def _connections(organisation: Organisation) -> QuerySet[Connection]:
+    return Connection.objects.for_org(organisation).defer(*_TOKEN_FIELDS)
+
+
+def integration_cards(*, organisation: Organisation) -> list[Card]:
+    """Every registered provider's card, in registration order, from one query."""
+    providers = registry.all_providers()
+    connections = {
+        c.provider: c
+        for c in _connections(organisation).filter(provider__in=[p.key for p in providers])
+    }
+    return [_card_or_error(p, connections.get(p.key)) for p in providers]
+
+
+def connection_for(*, organisation: Organisation, provider: registry.Provider) -> Connection | None:
+    return _connections(organisation).filter(provider=provider.key).first()
+
+
+def accounts_to_choose(connection: Connection | None) -> list[dict]:
+    """The accounts a consent reached, while the connection waits for the user to pick one."""
+    if connection is None or connection.state != State.SETUP_INCOMPLETE:
+        return []
+    return [a for a in connection.settings.get("remote_accounts", []) if isinstance(a, dict)]
+
+
+def integration_card(*, organisation: Organisation, provider: registry.Provider) -> Card:
+    return _card_or_error(provider, connection_for(organisation=organisation, provider=provider))
+
+
+def form_action_origins(cards: list[Card]) -> list[str]:
+    """Where the Connect forms end up: the page's CSP form-action must allow the redirect."""
+    return sorted({c.authorize_origin for c in cards if c.authorize_origin})
+
+
+def roadmap_text(providers: list[registry.Provider] | None = None) -> str:
+    providers = registry.all_providers() if providers is None else providers
+    built = {p.name.casefold() for p in providers}
+    missing = [name for name in ROADMAP if name.casefold() not in built]
+    if not missing:
+        return "More payment providers are on the roadmap."
+    if len(missing) == 1:
+        return f"{missing[0]} and more payment providers are on the roadmap."
+    return f"{', '.join(missing)}, and more payment providers are on the roadmap."
+
+
+_ACTION_LABELS = {
+    "connect": "Connected",
+    "disconnect": "Disconnected",
+    "test": "Connection test",
+    "token_refresh": "Token refresh",
+}
+
+
+def activity_page(*, organisation: Organisation, page: int | str = 1, provider: str = "") -> Page:
+    """The organisation's sync activity, newest first, one page at a time."""
+    rows = (
+        SyncActivity.objects.for_org(organisation)
+        .annotate(provider_key=F("connection__provider"))
+        .order_by("-at", "-pk")
+    )
+    if provider:
+        rows = rows.filter(connection__provider=provider)
+    result = Paginator(rows, ACTIVITY_PAGE_SIZE).get_page(page)
+    result.object_list = list(result.object_list)
+    for row in result.object_list:
+        known = registry.get(row.provider_key or "")
+        row.provider_name = known.name if known else (row.provider_key or "—")
+        row.action_label = _ACTION_LABELS.get(row.action, row.action.replace("_", " ").capitalize())
+    return result

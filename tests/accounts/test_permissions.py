@@ -1,0 +1,415 @@
+"""Who may open which page: every view by the three default roles, plus anonymous visitors,
+people without an organisation, and roles edited as data."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+
+from accounts.capabilities import ACCOUNTANT, CAPABILITIES, OWNER, STAFF
+from accounts.models import Role
+from integrations import urls as integrations_urls
+from invoicing import urls as invoicing_urls
+from invoicing import urls_settings as invoicing_settings_urls
+from invoicing.models import Customer, Invoice, NominalCode, Payment
+
+from ..conftest import client_for, make_member
+from ..factories import MembershipFactory, UserFactory
+from ..helpers import World, build_world, detail_url, text
+
+FINANCE_DENIED = "You do not have permission to manage finance settings"
+INTEGRATIONS_DENIED = "You do not have permission to manage integrations"
+
+Expect = int | str | Callable[[World], str]
+"""An int is the status; a str is the URL name the response redirects to; a callable
+gives the URL it redirects to."""
+
+SETTINGS = "settings_index"
+
+
+def _detail(attr: str) -> Callable[[World], str]:
+    return lambda w: detail_url(getattr(w, attr))
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    method: str
+    owner: Expect | None  # None: not checked here
+    staff: Expect | None
+    accountant: Expect | None
+    args: Callable[[World], list] = lambda w: []
+    data: dict = field(default_factory=dict)
+    denied_message: str = ""
+
+    def url(self, world: World) -> str:
+        return reverse(self.name, args=self.args(world))
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.name}"
+
+
+def pk(attr: str) -> Callable[[World], list]:
+    return lambda w: [getattr(w, attr).pk]
+
+
+LINE = {"lines-TOTAL_FORMS": "1"}
+CODE_POST = {"code": "9999", "name": "Suspense", "xero_account_code": ""}
+PARTY_POST = {"name": "New party"}
+
+ROWS = [
+    # Invoices and purchases
+    Row("invoicing:sales_list", "get", 200, 200, 200),
+    Row("invoicing:sales_list", "post", 405, 405, 405),
+    Row("invoicing:purchase_list", "get", 200, 200, 200),
+    Row("invoicing:sales_new", "get", 200, 200, 403),
+    Row("invoicing:sales_new", "post", 400, 400, 403),
+    Row("invoicing:purchase_new", "get", 200, 200, 403),
+    Row("invoicing:purchase_new", "post", 400, 400, 403),
+    Row("invoicing:line_form", "get", 200, 200, 403, data=LINE),
+    Row("invoicing:line_removed", "get", 200, 200, 403, data={"prefix": "lines-0"}),
+    Row("invoicing:invoice_detail", "get", 200, 200, 200, args=pk("draft")),
+    Row("invoicing:invoice_detail", "get", 200, 200, 200, args=pk("bill")),
+    Row("invoicing:invoice_edit", "get", 200, 200, 403, args=pk("draft")),
+    Row("invoicing:invoice_edit", "post", 400, 400, 403, args=pk("draft")),
+    Row("invoicing:invoice_finalise", "get", 405, 405, 403, args=pk("draft")),
+    Row(
+        "invoicing:invoice_finalise",
+        "post",
+        _detail("draft"),
+        _detail("draft"),
+        403,
+        args=pk("draft"),
+    ),
+    Row("invoicing:invoice_void", "get", 200, 200, 403, args=pk("unpaid")),
+    Row(
+        "invoicing:invoice_void",
+        "post",
+        _detail("unpaid"),
+        _detail("unpaid"),
+        403,
+        args=pk("unpaid"),
+        data={"reason": "Raised in error"},
+    ),
+    Row(
+        "invoicing:invoice_discard",
+        "post",
+        "invoicing:sales_list",
+        "invoicing:sales_list",
+        403,
+        args=pk("draft"),
+    ),
+    Row("invoicing:payment_new", "get", 200, 200, 403, args=pk("part_paid")),
+    Row("invoicing:payment_new", "post", 400, 400, 403, args=pk("part_paid")),
+    Row(
+        "invoicing:payment_delete",
+        "post",
+        _detail("part_paid"),
+        _detail("part_paid"),
+        403,
+        args=lambda w: [w.part_paid.pk, w.payment.pk],
+        data={"reason": "Bounced"},
+    ),
+    # Customers and suppliers
+    Row("invoicing:customer_list", "get", 200, 200, 200),
+    Row("invoicing:customer_new", "get", 200, 200, 403),
+    Row(
+        "invoicing:customer_new",
+        "post",
+        "invoicing:customer_list",
+        "invoicing:customer_list",
+        403,
+        data=PARTY_POST,
+    ),
+    Row("invoicing:customer_edit", "get", 200, 200, 403, args=pk("customer")),
+    Row(
+        "invoicing:customer_edit",
+        "post",
+        "invoicing:customer_list",
+        "invoicing:customer_list",
+        403,
+        args=pk("customer"),
+        data=PARTY_POST,
+    ),
+    Row("invoicing:supplier_list", "get", 200, 200, 200),
+    Row("invoicing:supplier_new", "get", 200, 200, 403),
+    Row("invoicing:supplier_edit", "get", 200, 200, 403, args=pk("supplier")),
+    Row(
+        "invoicing:supplier_edit",
+        "post",
+        "invoicing:supplier_list",
+        "invoicing:supplier_list",
+        403,
+        args=pk("supplier"),
+        data=PARTY_POST,
+    ),
+    # Settings → Finance → Nominal Codes: a redirect with a message, not a 403
+    Row("settings_nominal_codes", "get", 200, SETTINGS, SETTINGS, denied_message=FINANCE_DENIED),
+    Row("settings_nominal_codes", "post", 405, SETTINGS, SETTINGS, denied_message=FINANCE_DENIED),
+    Row("settings_nominal_code_new", "get", 200, SETTINGS, SETTINGS, denied_message=FINANCE_DENIED),
+    Row(
+        "settings_nominal_code_new",
+        "post",
+        "settings_nominal_codes",
+        SETTINGS,
+        SETTINGS,
+        data=CODE_POST,
+        denied_message=FINANCE_DENIED,
+    ),
+    Row(
+        "settings_nominal_code_edit",
+        "get",
+        200,
+        SETTINGS,
+        SETTINGS,
+        args=pk("code"),
+        denied_message=FINANCE_DENIED,
+    ),
+    Row(
+        "settings_nominal_code_edit",
+        "post",
+        "settings_nominal_codes",
+        SETTINGS,
+        SETTINGS,
+        args=pk("code"),
+        data=CODE_POST,
+        denied_message=FINANCE_DENIED,
+    ),
+    # Settings → Integrations: a redirect with a message, not a 403
+    Row("integrations:index", "get", 200, SETTINGS, SETTINGS, denied_message=INTEGRATIONS_DENIED),
+    # The rest of Settings → Integrations: only the refusals are checked here; what an Owner
+    # sees depends on the providers and is tested in tests/integrations.
+    *(
+        Row(
+            f"integrations:{name}",
+            method,
+            None,
+            SETTINGS,
+            SETTINGS,
+            args=args,
+            denied_message=INTEGRATIONS_DENIED,
+        )
+        for name, method, args in [
+            ("activity", "get", lambda w: []),
+            ("card", "get", lambda w: ["xero"]),
+            ("connect", "post", lambda w: ["xero"]),
+            ("callback", "get", lambda w: ["xero"]),
+            ("choose", "get", lambda w: ["xero"]),
+            ("choose", "post", lambda w: ["xero"]),
+            ("toggle", "post", lambda w: ["xero", "sync_invoices"]),
+            ("test", "post", lambda w: ["xero"]),
+            ("disconnect", "get", lambda w: ["xero"]),
+            ("disconnect", "post", lambda w: ["xero"]),
+        ]
+    ),
+    # Settings: any member
+    Row("settings_index", "get", 200, 200, 200),
+]
+ROLES = [OWNER, STAFF, ACCOUNTANT]
+
+
+@pytest.fixture
+def world(org) -> World:
+    return build_world(org)
+
+
+def state(world: World) -> dict:
+    """What a denied request must leave alone."""
+    return {
+        "invoices": sorted(Invoice.objects.values_list("number", "status", "version")),
+        "payments": sorted(Payment.objects.values_list("pk", "deleted_at")),
+        "customers": sorted(Customer.objects.values_list("pk", "name")),
+        "codes": sorted(NominalCode.objects.values_list("pk", "code", "name")),
+    }
+
+
+def request(client: Client, row: Row, world: World):
+    return getattr(client, row.method)(row.url(world), row.data)
+
+
+MATRIX = [
+    pytest.param(row, role, id=f"{role}-{row}")
+    for row in ROWS
+    for role in ROLES
+    if getattr(row, role) is not None
+]
+
+
+@pytest.mark.parametrize(("row", "role"), MATRIX)
+def test_permission_matrix(row: Row, role: str, org, world):
+    client = client_for(make_member(org, role))
+    expected = getattr(row, role)
+    before = state(world)
+
+    response = request(client, row, world)
+
+    if isinstance(expected, int):
+        assert response.status_code == expected
+    else:
+        target = expected(world) if callable(expected) else reverse(expected)
+        assert response.status_code == 302
+        assert response.url == target
+    if expected == 403 or expected == SETTINGS:
+        assert state(world) == before
+    if expected == SETTINGS:
+        assert row.denied_message
+        followed = client.get(response.url)
+        assert followed.status_code == 200
+        assert row.denied_message in text(followed)
+
+
+@pytest.mark.parametrize("row", ROWS, ids=str)
+def test_anonymous_visitors_are_sent_to_log_in(row: Row, client, world):
+    before = state(world)
+
+    response = request(client, row, world)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login") + "?next=")
+    assert state(world) == before
+
+
+@pytest.mark.parametrize("row", ROWS, ids=str)
+def test_a_user_in_no_organisation_sees_the_no_organisation_page(row: Row, world):
+    client = client_for(UserFactory())
+    before = state(world)
+
+    response = request(client, row, world)
+
+    assert response.status_code == 403
+    assert "No organisation yet" in text(response)
+    assert state(world) == before
+
+
+def test_denied_htmx_request_redirects_the_whole_page(staff_client):
+    response = staff_client.get(reverse("settings_nominal_codes"), headers={"HX-Request": "true"})
+
+    assert response.headers["HX-Redirect"] == reverse("settings_index")
+    followed = staff_client.get(reverse("settings_index"))
+    assert FINANCE_DENIED in text(followed)
+
+
+def test_default_roles_hold_the_documented_capabilities(org):
+    roles = {role.key: set(role.capabilities) for role in Role.objects.filter(organisation=org)}
+
+    assert roles["owner"] == set(CAPABILITIES)  # the Owner holds every capability there is
+    assert roles["owner"] >= {
+        "invoices.view",
+        "invoices.manage",
+        "finance.xero.sync",
+        "settings.finance.manage",
+        "settings.integrations.manage",
+    }
+    assert roles["staff"] == {"invoices.view", "invoices.manage", "finance.xero.sync"}
+    assert roles["accountant"] == {"invoices.view", "finance.xero.sync"}
+    names = dict(Role.objects.filter(organisation=org).values_list("key", "name"))
+    assert names == {"owner": "Owner", "staff": "Staff", "accountant": "Accountant"}
+
+
+def test_the_matrix_covers_every_page():
+    """A new view needs a row in ROWS: this fails until it has one."""
+    pages = (
+        {f"invoicing:{p.name}" for p in invoicing_urls.urlpatterns}
+        | {p.name for p in invoicing_settings_urls.urlpatterns}
+        | {f"integrations:{p.name}" for p in integrations_urls.urlpatterns}
+        | {"settings_index"}
+    )
+
+    assert pages - {row.name for row in ROWS} == set()
+
+
+def test_role_clean_rejects_unknown_capabilities(org):
+    role = Role(
+        organisation=org,
+        key="auditor",
+        name="Auditor",
+        capabilities=["invoices.view", "invoices.delete_everything"],
+    )
+
+    with pytest.raises(ValidationError) as error:
+        role.full_clean()
+
+    assert error.value.message_dict["capabilities"] == [
+        "Unknown capabilities: invoices.delete_everything"
+    ]
+
+
+def test_role_clean_accepts_known_capabilities(org):
+    Role(
+        organisation=org, key="auditor", name="Auditor", capabilities=["invoices.view"]
+    ).full_clean()
+
+
+def _role(org, key: str) -> Role:
+    return Role.objects.get(organisation=org, key=key)
+
+
+def test_taking_invoices_view_away_from_staff_closes_the_invoice_pages(org, staff_client, world):
+    assert staff_client.get(reverse("invoicing:sales_list")).status_code == 200
+    role = _role(org, STAFF)
+    role.capabilities = [c for c in role.capabilities if c != "invoices.view"]
+    role.save()
+
+    assert staff_client.get(reverse("invoicing:sales_list")).status_code == 403
+    assert staff_client.get(detail_url(world.draft)).status_code == 403
+    assert staff_client.get(reverse("invoicing:customer_list")).status_code == 403
+    # invoices.manage pages are unaffected
+    assert staff_client.get(reverse("invoicing:sales_new")).status_code == 200
+
+
+def test_editing_one_organisations_role_leaves_other_organisations_alone(org, other_org):
+    role = _role(org, STAFF)
+    role.capabilities = []
+    role.save()
+    elsewhere = client_for(make_member(other_org, STAFF))
+
+    assert elsewhere.get(reverse("invoicing:sales_list")).status_code == 200
+
+
+def test_giving_accountant_finance_settings_opens_nominal_codes(org, accountant_client):
+    url = reverse("settings_nominal_codes")
+    assert accountant_client.get(url).status_code == 302
+    role = _role(org, ACCOUNTANT)
+    role.capabilities = [*role.capabilities, "settings.finance.manage"]
+    role.save()
+
+    assert accountant_client.get(url).status_code == 200
+
+
+def test_a_role_edited_in_the_admin_changes_access(org, staff_client):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    role = _role(org, STAFF)
+
+    response = client_for(admin).post(
+        reverse("admin:accounts_role_change", args=[role.pk]),
+        {
+            "organisation": org.pk,
+            "key": role.key,
+            "name": role.name,
+            "capabilities": ["invoices.manage", "finance.xero.sync"],
+        },
+    )
+
+    assert response.status_code == 302
+    role.refresh_from_db()
+    assert set(role.capabilities) == {"invoices.manage", "finance.xero.sync"}
+    assert staff_client.get(reverse("invoicing:sales_list")).status_code == 403
+
+
+def test_access_follows_the_role_in_the_organisation_being_worked_in(org, other_org):
+    """An Owner of org B who is only Accountant in org A has Accountant rights in org A."""
+    user = make_member(other_org, OWNER)
+    MembershipFactory(user=user, organisation=org, role_key=ACCOUNTANT)
+    client = client_for(user)
+    client.post(reverse("accounts:organisation_switch"), {"organisation": org.pk})
+
+    assert client.get(reverse("invoicing:sales_list")).status_code == 200
+    assert client.get(reverse("invoicing:sales_new")).status_code == 403
+    assert client.get(reverse("settings_nominal_codes")).status_code == 302
+
+    client.post(reverse("accounts:organisation_switch"), {"organisation": other_org.pk})
+    assert client.get(reverse("invoicing:sales_new")).status_code == 200
+    assert client.get(reverse("settings_nominal_codes")).status_code == 200

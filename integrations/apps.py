@@ -6,4 +6,12 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
+        from invoicing import extensions
+
         from . import receivers  # noqa: F401
+        from .invoice_sync import invoice_badges, sync_panel_context
+
+        extensions.register_badge_source(invoice_badges)
+        extensions.register_detail_panel(
+            "integrations/_invoice_sync_panel.html", sync_panel_context
+        )

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from accounts.capabilities import INVOICES_MANAGE
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
@@ -89,6 +91,10 @@ class Provider:
     connect_label: str = ""
     disconnect_message: str = ""
     toggles: tuple[Toggle, ...] = ()
+    # The badge on an invoice the provider holds, e.g. "Synced to Xero".
+    synced_label: str = ""
+    # Who may press Sync now for this provider.
+    sync_capability: str = INVOICES_MANAGE
     # Refresh this many seconds before the access token expires.
     refresh_margin_seconds: int = 300
     rate_limit: RateLimit | None = None

@@ -11,13 +11,15 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from accounts.models import Organisation
+from invoicing.models import Invoice
 
 from . import registry
-from .models import Connection, SyncActivity
+from .models import Connection, SyncActivity, SyncRecord
 
 logger = logging.getLogger(__name__)
 
@@ -281,3 +283,24 @@ def activity_page(*, organisation: Organisation, page: int | str = 1, provider: 
         row.provider_name = known.name if known else (row.provider_key or "—")
         row.action_label = _ACTION_LABELS.get(row.action, row.action.replace("_", " ").capitalize())
     return result
+
+
+def record_for(connection: Connection, obj) -> SyncRecord | None:
+    return SyncRecord.objects.filter(
+        connection=connection,
+        object_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+    ).first()
+
+
+def failed_records(*, connection: Connection) -> QuerySet[SyncRecord]:
+    """The connection's failed invoices, newest attempt first, with their numbers."""
+    invoice_type = ContentType.objects.get_for_model(Invoice)
+    numbers = Invoice.objects.filter(pk=OuterRef("object_id")).values("number")[:1]
+    return (
+        SyncRecord.objects.filter(
+            connection=connection, state=SyncRecord.State.FAILED, object_type=invoice_type
+        )
+        .annotate(invoice_number=Subquery(numbers))
+        .order_by("-last_attempt_at", "-pk")
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("settings/", settings_index, name="settings_index"),
     path("settings/finance/", include("invoicing.urls_settings")),
     path("settings/integrations/", include("integrations.urls")),
+    path("sync/", include("integrations.urls_sync")),
     path("", include("invoicing.urls")),
     path("webhooks/<slug:provider_key>/", webhook_receive, name="webhook_receive"),
     path("admin/", admin.site.urls),

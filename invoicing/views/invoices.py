@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.capabilities import INVOICES_MANAGE, INVOICES_VIEW
 from accounts.permissions import capability_required
-from invoicing import selectors
+from invoicing import extensions, selectors
 from invoicing.forms import (
     FilterForm,
     InvoiceForm,
@@ -45,6 +45,9 @@ def invoice_list(request, kind: str):
         )
     invoices = selectors.invoice_list(organisation=request.organisation, kind=kind, filters=filters)
     page = Paginator(invoices, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
+    badges = extensions.badges_for(request.organisation, page.object_list)
+    for invoice in page.object_list:
+        invoice.badges = badges.get(invoice.pk, [])
     query = request.GET.copy()
     query.pop("page", None)
     template = "invoicing/invoice_list.html"
@@ -75,6 +78,7 @@ def invoice_detail(request, pk: int):
             "lines": selectors.invoice_lines(invoice=invoice),
             "payments": selectors.invoice_payments(invoice=invoice),
             "history": selectors.invoice_history(invoice=invoice)[:20],
+            "panels": extensions.detail_panels(request, invoice),
             "void_form": VoidForm(),
         },
     )

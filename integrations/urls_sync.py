@@ -1,0 +1,13 @@
+"""Syncing invoices, open to staff: mounted under /sync/."""
+
+from django.urls import path
+
+from . import sync_views
+
+app_name = "sync"
+
+urlpatterns = [
+    path("<slug:provider>/invoices/<int:pk>/", sync_views.sync_now_view, name="sync_now"),
+    path("<slug:provider>/invoices/<int:pk>/badge/", sync_views.badge_view, name="badge"),
+    path("<slug:provider>/failed/", sync_views.failed_view, name="failed"),
+]

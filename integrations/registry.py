@@ -93,14 +93,19 @@ class Provider:
     toggles: tuple[Toggle, ...] = ()
     # The badge on an invoice the provider holds, e.g. "Synced to Xero".
     synced_label: str = ""
-    # Who may press Sync now for this provider.
+    # Who may press Sync now for this provider, and what the button says.
     sync_capability: str = INVOICES_MANAGE
+    sync_action_label: str = "Sync now"
     # Refresh this many seconds before the access token expires.
     refresh_margin_seconds: int = 300
     rate_limit: RateLimit | None = None
 
     def oauth_config(self) -> OAuthConfig:
         raise NotImplementedError
+
+    def connected(self, *, connection: Connection, token: dict[str, Any]) -> None:
+        """Called inside the transaction that activates a connection, to keep what the
+        provider needs later from the token response (e.g. a user id) in its settings."""
 
     def toggle_value(self, connection: Connection, key: str) -> bool:
         toggle = next(t for t in self.toggles if t.key == key)

@@ -50,6 +50,7 @@ def connection_activate(
     connection.disconnected_at = None
     connection.last_error = ""
     connection.settings.pop("remote_accounts", None)
+    provider.connected(connection=connection, token=token)
     connection.save()
     audit_record(
         organisation=organisation,

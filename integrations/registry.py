@@ -27,6 +27,8 @@ class OAuthConfig:
     scopes: list[str]
     use_pkce: bool = False
     extra_authorize_params: dict[str, str] = field(default_factory=dict)
+    # Extra form fields for the authorisation-code exchange at the token URL.
+    extra_token_params: dict[str, str] = field(default_factory=dict)
 
     @property
     def configured(self) -> bool:
@@ -91,6 +93,8 @@ class Provider:
     connect_label: str = ""
     disconnect_message: str = ""
     toggles: tuple[Toggle, ...] = ()
+    # What the provider calls the remote account on the card ("Location ID" for GHL).
+    account_label: str = "Account ID"
     # The badge on an invoice the provider holds, e.g. "Synced to Xero".
     synced_label: str = ""
     # Who may press Sync now for this provider, and what the button says.

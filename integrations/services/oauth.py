@@ -102,7 +102,9 @@ def oauth_finish(
 
     config = provider.oauth_config()
     oauth = OAuth2Session(client_id=config.client_id, redirect_uri=redirect_uri)
-    extra = {"code_verifier": flow["code_verifier"]} if flow.get("code_verifier") else {}
+    extra = dict(config.extra_token_params)
+    if flow.get("code_verifier"):
+        extra["code_verifier"] = flow["code_verifier"]
     try:
         token = oauth.fetch_token(
             config.token_url,

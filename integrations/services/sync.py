@@ -254,6 +254,21 @@ def _record_failed(connection: Connection, record: SyncRecord, error: Integratio
     )
 
 
+def _requires_reauth(connection: Connection, error: ReauthRequired) -> None:
+    """The provider refused the app in the middle of a push (revoked, organisation gone):
+    the connection waits for a reconnect, like after a refused token refresh."""
+    changed = Connection.objects.filter(pk=connection.pk, state=Connection.State.ACTIVE).update(
+        state=Connection.State.REQUIRES_REAUTH, last_error=str(error)[:500]
+    )
+    if changed:
+        activity_record(
+            connection=connection,
+            action="push",
+            result="failed",
+            message=f"{error}: reconnect to resume syncing",
+        )
+
+
 @dataclass
 class PushSummary:
     pushed: int = 0
@@ -282,6 +297,8 @@ def _push_batch(
     except RateLimited:
         raise  # pacing, not failure: the loop waits and releases without counting an attempt
     except IntegrationError as error:
+        if isinstance(error, ReauthRequired):
+            _requires_reauth(connection, error)
         results = [registry.PushResult(record=r, error=error) for r in to_push]
     for result in results:
         if result.error is None:

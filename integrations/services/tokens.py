@@ -54,10 +54,34 @@ def _is_fresh(connection: Connection, margin: int) -> bool:
     return connection.token_expires_at - timezone.now() > datetime.timedelta(seconds=margin)
 
 
+class _RefreshRefused(Exception):
+    """The token endpoint answered 4xx: the request itself was refused, and resending the
+    same refresh token cannot succeed (whatever error field, if any, the body carries)."""
+
+    def __init__(self, response: requests.Response):
+        super().__init__(response.status_code)
+        self.status_code = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        body = body if isinstance(body, dict) else {}
+        self.reason = str(
+            body.get("error_description") or body.get("error") or body.get("message") or ""
+        )[:200]
+
+
+def _refuse_client_errors(response: requests.Response) -> requests.Response:
+    if 400 <= response.status_code < 500 and response.status_code != 429:
+        raise _RefreshRefused(response)
+    return response
+
+
 def refresh_call(*, provider: registry.Provider, refresh_token: str) -> dict[str, Any]:
     """One refresh at the provider's token endpoint. Raises ReauthRequired or TransientError."""
     config = provider.oauth_config()
     session = OAuth2Session(client_id=config.client_id, scope=config.scopes)
+    session.register_compliance_hook("refresh_token_response", _refuse_client_errors)
     try:
         return session.refresh_token(
             config.token_url,
@@ -66,15 +90,17 @@ def refresh_call(*, provider: registry.Provider, refresh_token: str) -> dict[str
             client_secret=config.client_secret,
             timeout=HTTP_TIMEOUT,
         )
+    except _RefreshRefused as error:
+        detail = f": {error.reason}" if error.reason else ""
+        raise ReauthRequired(f"{provider.name} refused the refresh{detail}") from error
     except InvalidGrantError as error:
         raise ReauthRequired(f"{provider.name} refused the refresh: {error.description}") from error
     except OAuth2Error as error:
-        if error.error in ("invalid_client", "unauthorized_client"):
-            raise ReauthRequired(f"{provider.name} refused the app: {error.error}") from error
         raise TransientError(f"Token refresh failed: {error.error}") from error
     except (requests.Timeout, requests.ConnectionError) as error:
         raise TransientError("Token refresh did not answer") from error
-    except ValueError as error:  # a body that is not a token response (an HTML error page)
+    except (ValueError, Warning) as error:
+        # A body that is not a token response (an HTML error page from a proxy).
         raise TransientError("Token refresh gave an unreadable answer") from error
 
 

@@ -5,7 +5,7 @@ import responses
 from django.db import connection as db_connection
 from django.db import connections
 
-from integrations.errors import ConnectionNotActive, ReauthRequired
+from integrations.errors import ConnectionNotActive, ReauthRequired, TransientError
 from integrations.models import Connection, SyncActivity
 from integrations.services.tokens import access_token_get
 
@@ -116,3 +116,32 @@ def test_twenty_concurrent_callers_cause_one_refresh(org, make_connection):
     assert len(responses.calls) == 1
     connection.refresh_from_db()
     assert connection.refresh_token == "refresh-1"
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_a_4xx_without_an_oauth_error_field_still_asks_to_reconnect(org, make_connection):
+    # Some providers refuse a used refresh token with their own error envelope.
+    connection = make_connection(org, expires_in_seconds=10)
+    responses.post(
+        TOKEN_URL,
+        status=400,
+        json={"statusCode": 400, "message": "Invalid grant: refresh token is invalid"},
+    )
+    with pytest.raises(ReauthRequired, match="refresh token is invalid"):
+        access_token_get(connection_id=connection.pk)
+    connection.refresh_from_db()
+    assert connection.state == Connection.State.REQUIRES_REAUTH
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [429, 500, 503])
+@responses.activate
+def test_a_provider_outage_during_refresh_is_transient(org, make_connection, status):
+    connection = make_connection(org, expires_in_seconds=10)
+    responses.post(TOKEN_URL, status=status, body="<html>Service Unavailable</html>")
+    with pytest.raises(TransientError):
+        access_token_get(connection_id=connection.pk)
+    connection.refresh_from_db()
+    assert connection.state == Connection.State.ACTIVE
+    assert connection.refresh_token == "refresh-0"

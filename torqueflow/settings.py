@@ -4,6 +4,7 @@ Defaults need no server: SQLite and a filesystem Celery broker under var/.
 DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -12,6 +13,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+# Providers may answer a refresh with a different scope list than was asked for (scopes added
+# to the app later); that is not an error for us.
+os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -35,6 +39,9 @@ INSTALLED_APPS = [
     "accounts",
     "invoicing",
     "integrations",
+    "ghl",
+    "xero_sync",
+    "sandbox",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +189,83 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=256 * 1024)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Xero ---------------------------------------------------------------------------------
+# The Xero provider app (xero_sync). The URLs default to Xero's documented endpoints.
+XERO_CLIENT_ID = env.str("XERO_CLIENT_ID", default="")
+XERO_CLIENT_SECRET = env.str("XERO_CLIENT_SECRET", default="")
+XERO_AUTHORIZE_URL = env.str(
+    "XERO_AUTHORIZE_URL", default="https://login.xero.com/identity/connect/authorize"
+)
+XERO_TOKEN_URL = env.str("XERO_TOKEN_URL", default="https://identity.xero.com/connect/token")
+XERO_CONNECTIONS_URL = env.str("XERO_CONNECTIONS_URL", default="https://api.xero.com/connections")
+XERO_API_URL = env.str("XERO_API_URL", default="https://api.xero.com/api.xro/2.0")
+# Signs Xero's webhook deliveries (x-xero-signature); used by the inbound half.
+XERO_WEBHOOK_KEY = env.str("XERO_WEBHOOK_KEY", default="")
+# --- end Xero -----------------------------------------------------------------------------
+
+# --- GoHighLevel --------------------------------------------------------------------------
+# The GoHighLevel provider app (ghl). URLs and webhook keys default to GoHighLevel's
+# documented values (API v2); a PEM may be given on one line with "\n" for its line breaks.
+GHL_CLIENT_ID = env.str("GHL_CLIENT_ID", default="")
+GHL_CLIENT_SECRET = env.str("GHL_CLIENT_SECRET", default="")
+GHL_AUTHORIZE_URL = env.str(
+    "GHL_AUTHORIZE_URL", default="https://marketplace.gohighlevel.com/v2/oauth/chooselocation"
+)
+GHL_TOKEN_URL = env.str("GHL_TOKEN_URL", default="https://services.leadconnectorhq.com/oauth/token")
+GHL_API_URL = env.str("GHL_API_URL", default="https://services.leadconnectorhq.com")
+# Ed25519 key for X-GHL-Signature (the current scheme).
+GHL_WEBHOOK_PUBLIC_KEY = env.str(
+    "GHL_WEBHOOK_PUBLIC_KEY",
+    multiline=True,
+    default=(
+        "-----BEGIN PUBLIC KEY-----\n"
+        "MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=\n"
+        "-----END PUBLIC KEY-----\n"
+    ),
+)
+# RSA key for X-WH-Signature (the legacy scheme, while GoHighLevel still sends it).
+GHL_WEBHOOK_LEGACY_PUBLIC_KEY = env.str(
+    "GHL_WEBHOOK_LEGACY_PUBLIC_KEY",
+    multiline=True,
+    default=(
+        "-----BEGIN PUBLIC KEY-----\n"
+        "MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAokvo/r9tVgcfZ5DysOSC\n"
+        "Frm602qYV0MaAiNnX9O8KxMbiyRKWeL9JpCpVpt4XHIcBOK4u3cLSqJGOLaPuXw6\n"
+        "dO0t6Q/ZVdAV5Phz+ZtzPL16iCGeK9po6D6JHBpbi989mmzMryUnQJezlYJ3DVfB\n"
+        "csedpinheNnyYeFXolrJvcsjDtfAeRx5ByHQmTnSdFUzuAnC9/GepgLT9SM4nCpv\n"
+        "uxmZMxrJt5Rw+VUaQ9B8JSvbMPpez4peKaJPZHBbU3OdeCVx5klVXXZQGNHOs8gF\n"
+        "3kvoV5rTnXV0IknLBXlcKKAQLZcY/Q9rG6Ifi9c+5vqlvHPCUJFT5XUGG5RKgOKU\n"
+        "J062fRtN+rLYZUV+BjafxQauvC8wSWeYja63VSUruvmNj8xkx2zE/Juc+yjLjTXp\n"
+        "IocmaiFeAO6fUtNjDeFVkhf5LNb59vECyrHD2SQIrhgXpO4Q3dVNA5rw576PwTzN\n"
+        "h/AMfHKIjE4xQA1SZuYJmNnmVZLIZBlQAF9Ntd03rfadZ+yDiOXCCs9FkHibELhC\n"
+        "HULgCsnuDJHcrGNd5/Ddm5hxGQ0ASitgHeMZ0kcIOwKDOzOU53lDza6/Y09T7sYJ\n"
+        "PQe7z0cvj7aE4B+Ax1ZoZGPzpJlZtGXCsu9aTEGEnKzmsFqwcSsnw3JB31IGKAyk\n"
+        "T1hhTiaCeIY/OwwwNUY2yvcCAwEAAQ==\n"
+        "-----END PUBLIC KEY-----\n"
+    ),
+)
+# --- end GoHighLevel ----------------------------------------------------------------------
+
+# --- Provider sandbox ---------------------------------------------------------------------
+# Local emulators of the providers (sandbox/), for `make run` and the end-to-end tests; its
+# URLs exist only when SANDBOX_ENABLED. Never enable it in production.
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+# Where Torqueflow's server-side clients reach the sandbox, and where it posts webhooks back.
+SANDBOX_BASE_URL = env.str(
+    "SANDBOX_BASE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
+)
+SANDBOX_XERO_WEBHOOK_URL = env.str(
+    "SANDBOX_XERO_WEBHOOK_URL", default=f"{SANDBOX_BASE_URL}/webhooks/xero/"
+)
+# The sandbox signs its Xero webhooks with XERO_WEBHOOK_KEY; with none set, both sides use this.
+SANDBOX_XERO_WEBHOOK_KEY = "sandbox-xero-webhook-key-not-for-production"
+if SANDBOX_ENABLED and not XERO_WEBHOOK_KEY:
+    XERO_WEBHOOK_KEY = SANDBOX_XERO_WEBHOOK_KEY
+if SANDBOX_ENABLED and SANDBOX_BASE_URL.startswith("http://"):
+    # oauthlib refuses plain-http OAuth endpoints unless told otherwise; the local sandbox is http.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# --- end Provider sandbox -----------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

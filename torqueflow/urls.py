@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -12,7 +13,12 @@ urlpatterns = [
     path("settings/finance/", include("invoicing.urls_settings")),
     path("settings/integrations/", include("integrations.urls")),
     path("sync/", include("integrations.urls_sync")),
+    path("ghl/", include("ghl.urls")),
     path("", include("invoicing.urls")),
     path("webhooks/<slug:provider_key>/", webhook_receive, name="webhook_receive"),
     path("admin/", admin.site.urls),
 ]
+
+if settings.SANDBOX_ENABLED:
+    # The provider sandbox: a local stand-in for Xero and co. for the demo and the e2e tests.
+    urlpatterns += [path("sandbox/", include("sandbox.urls"))]

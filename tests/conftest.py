@@ -21,6 +21,15 @@ def client_for(user) -> Client:
     return client
 
 
+@pytest.fixture(autouse=True, scope="session")
+def in_memory_broker():
+    """Tasks enqueued by tests go to an in-memory broker, never to a developer's queue."""
+    from torqueflow.celery import app
+
+    app.conf.broker_url = "memory://"
+    app.conf.broker_transport_options = {}
+
+
 @pytest.fixture
 def org(db):
     return OrganisationFactory(name="Alpha Heating Ltd")

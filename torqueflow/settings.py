@@ -262,6 +262,17 @@ SANDBOX_XERO_WEBHOOK_URL = env.str(
 SANDBOX_XERO_WEBHOOK_KEY = "sandbox-xero-webhook-key-not-for-production"
 if SANDBOX_ENABLED and not XERO_WEBHOOK_KEY:
     XERO_WEBHOOK_KEY = SANDBOX_XERO_WEBHOOK_KEY
+if SANDBOX_ENABLED and not env.str("XERO_CLIENT_ID", default=""):
+    # No Xero app configured: talk to the sandbox's emulated Xero instead. The consent page
+    # is opened by the browser (a path on this site); the rest are server-to-server calls.
+    from sandbox.xero.constants import CLIENT_ID as _SANDBOX_XERO_ID
+    from sandbox.xero.constants import CLIENT_SECRET as _SANDBOX_XERO_SECRET
+
+    XERO_CLIENT_ID, XERO_CLIENT_SECRET = _SANDBOX_XERO_ID, _SANDBOX_XERO_SECRET
+    XERO_AUTHORIZE_URL = "/sandbox/xero/identity/connect/authorize"
+    XERO_TOKEN_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/identity/connect/token"
+    XERO_CONNECTIONS_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/connections"
+    XERO_API_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/api.xro/2.0"
 if SANDBOX_ENABLED and SANDBOX_BASE_URL.startswith("http://"):
     # oauthlib refuses plain-http OAuth endpoints unless told otherwise; the local sandbox is http.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")

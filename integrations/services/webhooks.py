@@ -41,7 +41,10 @@ def webhook_apply(*, event_id: int) -> str:
     """Apply one stored event once. Raises on failure so the task can retry; the error
     stays on the row for the admin."""
     with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().get(pk=event_id)
+        event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
+        if event is None:  # deleted since it was queued: nothing left to apply
+            logger.warning("Webhook event %s no longer exists", event_id)
+            return WebhookEvent.State.IGNORED
         if event.state in (WebhookEvent.State.APPLIED, WebhookEvent.State.IGNORED):
             return event.state
         provider = registry.get(event.provider)

@@ -106,20 +106,24 @@ def sync_panel_context(request, invoice: Invoice) -> dict[str, Any] | None:
             object_id=invoice.pk,
         )
     }
-    rows = []
-    for provider, connection in pairs:
-        rows.append(
-            {
-                "provider": provider,
-                "badge": badge(
-                    provider=provider, invoice=invoice, record=records.get(connection.pk)
-                ),
-                "can_sync": bool(
-                    request.membership and request.membership.can(provider.sync_capability)
-                ),
-                "sync_url": reverse("sync:sync_now", args=[provider.key, invoice.pk]),
-                "failed_url": reverse("sync:failed", args=[provider.key]),
-                "finalised": invoice.status != Invoice.Status.DRAFT,
-            }
-        )
-    return {"sync_rows": rows}
+    return {
+        "sync_rows": [
+            sync_row(request, provider=provider, invoice=invoice, record=records.get(c.pk))
+            for provider, c in pairs
+        ]
+    }
+
+
+def sync_row(
+    request, *, provider: registry.Provider, invoice: Invoice, record: SyncRecord | None
+) -> dict[str, Any]:
+    """One provider's line in the sync panel: its badge, the reason, and the action."""
+    return {
+        "provider": provider,
+        "badge": badge(provider=provider, invoice=invoice, record=record),
+        "can_sync": bool(request.membership and request.membership.can(provider.sync_capability)),
+        "sync_url": reverse("sync:sync_now", args=[provider.key, invoice.pk]),
+        "row_url": reverse("sync:row", args=[provider.key, invoice.pk]),
+        "failed_url": reverse("sync:failed", args=[provider.key]),
+        "finalised": invoice.status != Invoice.Status.DRAFT,
+    }

@@ -14,7 +14,7 @@ from invoicing.models import Invoice
 from invoicing.selectors import invoice_get
 
 from . import registry
-from .invoice_sync import badge
+from .invoice_sync import badge, sync_row
 from .models import Connection
 from .selectors import failed_records, record_for
 from .services.sync import sync_now, sync_retry_failed
@@ -45,6 +45,14 @@ def _badge_html(request, provider, connection, invoice) -> tuple[str, bool]:
     return html, shown is None or shown.settled
 
 
+def _row_html(request, provider, connection, invoice) -> tuple[str, bool]:
+    row = sync_row(
+        request, provider=provider, invoice=invoice, record=record_for(connection, invoice)
+    )
+    html = render_to_string("integrations/_invoice_sync_row.html", {"row": row}, request=request)
+    return html, row["badge"] is None or row["badge"].settled
+
+
 @membership_required
 @require_POST
 def sync_now_view(request, provider: str, pk: int):
@@ -58,7 +66,7 @@ def sync_now_view(request, provider: str, pk: int):
         messages.success(request, "Queued")
     if not request.htmx:
         return redirect("invoicing:invoice_detail", pk=invoice.pk)
-    html, _settled = _badge_html(request, provider, connection, invoice)
+    html, _settled = _row_html(request, provider, connection, invoice)
     return HttpResponse(html)
 
 
@@ -68,6 +76,16 @@ def badge_view(request, provider: str, pk: int):
     provider, connection = _active(request, provider)
     invoice = invoice_get(organisation=request.organisation, pk=pk)
     html, settled = _badge_html(request, provider, connection, invoice)
+    return HttpResponse(html, status=STOP_POLLING if settled and request.htmx else 200)
+
+
+@capability_required(INVOICES_VIEW)
+@require_GET
+def row_view(request, provider: str, pk: int):
+    """The invoice page's sync line, polled while it is pending."""
+    provider, connection = _active(request, provider)
+    invoice = invoice_get(organisation=request.organisation, pk=pk)
+    html, settled = _row_html(request, provider, connection, invoice)
     return HttpResponse(html, status=STOP_POLLING if settled and request.htmx else 200)
 
 

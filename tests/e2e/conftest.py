@@ -66,3 +66,28 @@ def login(page):
         return page
 
     return _login
+
+
+@pytest.fixture
+def sandbox(live_server, settings):
+    """Point Torqueflow's provider settings at the sandbox served by this live server."""
+    base = live_server.url
+    settings.SANDBOX_BASE_URL = base
+    settings.SANDBOX_XERO_WEBHOOK_URL = f"{base}/webhooks/xero/"
+    settings.XERO_AUTHORIZE_URL = "/sandbox/xero/identity/connect/authorize"
+    settings.XERO_TOKEN_URL = f"{base}/sandbox/xero/identity/connect/token"
+    settings.XERO_CONNECTIONS_URL = f"{base}/sandbox/xero/connections"
+    settings.XERO_API_URL = f"{base}/sandbox/xero/api.xro/2.0"
+    return base
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker, in a thread of this process, consuming the in-memory broker that
+    the live server's requests enqueue into."""
+    from celery.contrib.testing.worker import start_worker
+
+    from torqueflow.celery import app
+
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False) as worker:
+        yield worker

@@ -198,3 +198,22 @@ def test_failed_list_and_retry_failed(org, staff_client, connection):
     response = staff_client.post(url, follow=True)
     assert "1 invoice(s) queued again." in visible_text(response)
     assert SyncRecord.objects.get(object_id=first.pk).state == "pending"
+
+
+def test_the_sync_line_polls_while_pending_and_drops_the_old_reason_when_settled(
+    org, staff_client, connection
+):
+    invoice = make_invoice(org, finalise=True)
+    url = reverse("sync:row", args=["ledger", invoice.pk])
+    set_record(connection, invoice, "pending")
+    pending = staff_client.get(url, **HTMX)
+    assert pending.status_code == 200
+    assert f'hx-get="{url}"' in pending.content.decode()
+
+    set_record(connection, invoice, "synced", last_synced_at=timezone.now(), reason_text="")
+    settled = staff_client.get(url, **HTMX)
+    assert settled.status_code == 286
+    html = settled.content.decode()
+    assert ">Synced to Ledger</span>" in html
+    assert "hx-trigger" not in html
+    assert "All failed invoices" not in html

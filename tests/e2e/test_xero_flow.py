@@ -1,0 +1,112 @@
+"""Xero through the sandbox, in a real browser, with a real Celery worker pushing invoices."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from invoicing.models import NominalCode
+
+POLL = 20_000  # ms: the badge polls every 2 s; the worker pushes in well under that
+
+
+def connect_xero(page: Page) -> None:
+    page.goto("/settings/integrations/")
+    page.get_by_role("button", name="Connect Xero").click()
+    page.get_by_label(re.compile("Demo Plumbing")).check()
+    page.get_by_label(re.compile("Demo Holdings")).uncheck()
+    page.get_by_role("button", name="Allow access").click()
+    expect(page.get_by_text("Connected to Xero.")).to_be_visible()
+
+
+def xero_card(page: Page):
+    return page.locator("#integration-xero")
+
+
+def card_badge(page: Page):
+    return xero_card(page).locator(".badge").first
+
+
+def test_owner_connects_toggles_tests_disconnects_and_reconnects(demo, login, sandbox):
+    page = login()
+    connect_xero(page)
+    card = xero_card(page)
+    expect(card_badge(page)).to_have_text("Connected")
+    expect(card).to_contain_text("Demo Plumbing & Heating Ltd (Xero)")
+
+    card.get_by_text("Sync purchase invoices").click()  # the switch, as a person clicks it
+    expect(page.locator("#toasts")).to_contain_text("disabled")
+    page.reload()
+    expect(xero_card(page).get_by_label("Sync purchase invoices")).not_to_be_checked()
+
+    xero_card(page).get_by_role("button", name="Test Connection").click()
+    expect(page.locator("#toasts")).to_contain_text("Connection is working")
+    expect(xero_card(page).get_by_text("✓")).to_be_visible()
+
+    xero_card(page).get_by_role("link", name="Disconnect").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(card_badge(page)).to_have_text("Connected")
+    xero_card(page).get_by_role("link", name="Disconnect").click()
+    page.get_by_role("dialog").get_by_role("button", name="Disconnect").click()
+    expect(page.get_by_text("Xero disconnected.")).to_be_visible()
+    expect(card_badge(page)).to_have_text("Not Connected")
+
+    connect_xero(page)
+    expect(card_badge(page)).to_have_text("Connected")
+
+
+def test_finalised_invoice_goes_pending_then_synced_to_xero(demo, login, sandbox, celery_worker):
+    page = login()
+    connect_xero(page)
+    page.goto("/invoices/")
+    page.get_by_role("link", name="INV-0001").click()
+    page.get_by_role("button", name="Finalise").click()
+    badge = page.locator(".sync-panel .badge")
+    expect(badge).to_have_text(re.compile("Pending|Synced to Xero"))
+    expect(badge).to_have_text("Synced to Xero", timeout=POLL)
+    expect(badge).to_have_attribute("title", re.compile("Last synced"))
+
+
+def test_unmapped_nominal_code_fails_then_sync_now_after_the_fix(
+    demo, login, sandbox, celery_worker
+):
+    page = login()
+    connect_xero(page)
+    page.goto("/invoices/")
+    page.get_by_role("link", name="INV-0004").click()  # has a line on 4020, not mapped
+    page.get_by_role("button", name="Finalise").click()
+    badge = page.locator(".sync-panel .badge")
+    expect(badge).to_have_text("Sync failed", timeout=POLL)
+    expect(badge).to_have_attribute("title", "Unmapped nominal code")
+
+    invoice_url = page.url
+    code = NominalCode.objects.get(code="4020")
+    page.goto(f"/settings/finance/nominal-codes/{code.pk}/edit/")
+    page.get_by_label("Xero account code").fill("200")
+    page.get_by_role("button", name="Save").click()
+
+    page.goto(invoice_url)
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#toasts")).to_contain_text("Queued")
+    expect(page.locator(".sync-panel .badge")).to_have_text("Synced to Xero", timeout=POLL)
+    expect(page.locator(".sync-panel")).not_to_contain_text("Unmapped nominal code")
+
+
+def test_staff_has_no_integrations_page_but_can_sync_now(demo, login, sandbox, celery_worker, page):
+    login()
+    connect_xero(page)
+    page.goto("/invoices/")
+    page.get_by_role("link", name="INV-0002").click()  # finalised before Xero was connected
+    expect(page.locator(".sync-panel .badge")).to_have_text("Not synced")
+    page.get_by_role("button", name="Log out").click()
+
+    login("staff@demo.test")
+    page.goto("/settings/integrations/")
+    expect(page.get_by_text("You do not have permission to manage integrations")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/settings/$"))
+
+    page.goto("/invoices/")
+    page.get_by_role("link", name="INV-0002").click()
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#toasts")).to_contain_text("Queued")
+    expect(page.locator(".sync-panel .badge")).to_have_text("Synced to Xero", timeout=POLL)

@@ -39,7 +39,13 @@ def webhook_store(*, provider: registry.Provider, events: list[registry.InboundE
 
 def webhook_apply(*, event_id: int) -> str:
     """Apply one stored event once. Raises on failure so the task can retry; the error
-    stays on the row for the admin."""
+    stays on the row for the admin.
+
+    The provider's apply runs outside any transaction of ours: it may refresh a token on
+    the way (refresh tokens rotate, and a rollback here must never undo the stored new one);
+    it takes its own transactions and locks for what it changes, and is idempotent, so a
+    second worker applying the same event at the same time changes nothing more.
+    """
     with transaction.atomic():
         event = WebhookEvent.objects.select_for_update().filter(pk=event_id).first()
         if event is None:  # deleted since it was queued: nothing left to apply
@@ -47,27 +53,20 @@ def webhook_apply(*, event_id: int) -> str:
             return WebhookEvent.State.IGNORED
         if event.state in (WebhookEvent.State.APPLIED, WebhookEvent.State.IGNORED):
             return event.state
-        provider = registry.get(event.provider)
         event.attempts += 1
-        try:
-            if provider is None:
-                applied = False
-            else:
-                with transaction.atomic():
-                    applied = provider.apply_webhook(event=event)
-        except Exception:
-            event.state = WebhookEvent.State.FAILED
-            event.error = traceback.format_exc()[-5000:]
-            event.save(update_fields=["state", "attempts", "error"])
-            raise_after = True
-        else:
-            raise_after = False
-            event.state = WebhookEvent.State.APPLIED if applied else WebhookEvent.State.IGNORED
-            event.error = ""
-            event.processed_at = timezone.now()
-            event.save(update_fields=["state", "attempts", "error", "processed_at", "organisation"])
-    if raise_after:
-        raise WebhookApplyFailed(f"Webhook event {event_id} failed; see its error")
+        event.save(update_fields=["attempts"])
+    provider = registry.get(event.provider)
+    try:
+        applied = provider.apply_webhook(event=event) if provider is not None else False
+    except Exception as error:
+        event.state = WebhookEvent.State.FAILED
+        event.error = traceback.format_exc()[-5000:]
+        event.save(update_fields=["state", "error"])
+        raise WebhookApplyFailed(f"Webhook event {event_id} failed; see its error") from error
+    event.state = WebhookEvent.State.APPLIED if applied else WebhookEvent.State.IGNORED
+    event.error = ""
+    event.processed_at = timezone.now()
+    event.save(update_fields=["state", "error", "processed_at", "organisation"])
     return event.state
 
 

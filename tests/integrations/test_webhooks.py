@@ -7,6 +7,7 @@ import hmac
 import json
 
 import pytest
+import responses
 from django.db import DatabaseError
 from django.test import Client
 
@@ -154,3 +155,28 @@ def test_event_for_nothing_of_ours_is_ignored_not_failed(signer):
     post(payload({"id": "evt-2", "ours": False}))
     event = WebhookEvent.objects.get()
     assert webhook_apply(event_id=event.pk) == WebhookEvent.State.IGNORED
+
+
+@responses.activate
+def test_a_token_rotated_during_a_failed_apply_is_kept(signer, org, make_connection, monkeypatch):
+    from integrations.services.tokens import access_token_get
+
+    from .conftest import TOKEN_URL
+
+    connection = make_connection(org, expires_in_seconds=10)
+    responses.post(
+        TOKEN_URL,
+        json={"access_token": "access-1", "refresh_token": "refresh-1", "expires_in": 1800},
+    )
+
+    def apply_that_refreshes_then_fails(*, event):
+        access_token_get(connection_id=connection.pk)
+        raise RuntimeError("the provider's answer could not be read")
+
+    monkeypatch.setattr(signer, "apply_webhook", apply_that_refreshes_then_fails)
+    post(payload({"id": "evt-7"}))
+    with pytest.raises(WebhookApplyFailed):
+        webhook_apply(event_id=WebhookEvent.objects.get().pk)
+
+    connection.refresh_from_db()
+    assert connection.refresh_token == "refresh-1"  # the old one is spent at the provider

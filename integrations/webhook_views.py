@@ -14,6 +14,21 @@ from .services.webhooks import webhook_store
 logger = logging.getLogger(__name__)
 
 
+class BareResponse(HttpResponse):
+    """A webhook answer: a status and nothing else. Providers may require no body and no
+    cookies (Xero does), so no middleware can add one: a stale session or CSRF cookie sent
+    with the request would otherwise be deleted or refreshed with a Set-Cookie."""
+
+    def __init__(self, status: int):
+        super().__init__(b"", status=status)
+
+    def set_cookie(self, *args, **kwargs) -> None:
+        return None
+
+    def delete_cookie(self, *args, **kwargs) -> None:
+        return None
+
+
 @csrf_exempt
 @require_POST
 def webhook_receive(request, provider_key: str):
@@ -22,20 +37,20 @@ def webhook_receive(request, provider_key: str):
         raise Http404("Unknown provider")
     length = request.META.get("CONTENT_LENGTH") or "0"
     if not length.isdigit() or int(length) > settings.WEBHOOK_MAX_BYTES:
-        return HttpResponse(status=413)
+        return BareResponse(413)
     body = request.body
     if len(body) > settings.WEBHOOK_MAX_BYTES:
-        return HttpResponse(status=413)
+        return BareResponse(413)
     if not provider.verify_webhook(request=request, body=body):
-        return HttpResponse(status=401)
+        return BareResponse(401)
     try:
         events = provider.webhook_events(request=request, body=body)
     except (ValueError, KeyError, TypeError, AttributeError):
         # Whatever a caller sends is never a 500: a body we cannot read is malformed.
-        return HttpResponse(status=400)
+        return BareResponse(400)
     try:
         webhook_store(provider=provider, events=events)
     except DatabaseError:
         logger.exception("Could not store %s webhook", provider.key)
-        return HttpResponse(status=provider.store_failure_status)
-    return HttpResponse(status=200)
+        return BareResponse(provider.store_failure_status)
+    return BareResponse(200)

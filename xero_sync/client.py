@@ -7,8 +7,10 @@ xero-identity.yaml). Tokens never reach a log line or an exception message.
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -36,6 +38,10 @@ ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
 # A token, or a callable handing one out: called with force_refresh=True after a 401.
 TokenSource = str | Callable[[bool], str]
+# GET /Invoices and GET /Payments: "Up to 100 ... will be returned in a single API call".
+PAGE_SIZE = 100
+# MS-JSON dates: "/Date(1552953600000+0000)/" (epoch milliseconds, then an optional offset).
+_MS_JSON = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
 
 class XeroNotFound(IntegrationError):
@@ -100,6 +106,63 @@ class InvoiceResult:
         return not self.errors and bool(self.invoice_id)
 
 
+@dataclass(frozen=True)
+class PaymentState:
+    """A Payment as Xero holds it now: one of GET /Payments, or one of an invoice's Payments
+    (which carry no Status: an invoice lists only its live payments)."""
+
+    payment_id: str
+    invoice_id: str
+    status: str  # AUTHORISED or DELETED; "" when Xero leaves it out
+    amount: Decimal | None
+    date: datetime.date | None
+    reference: str = ""
+    payment_type: str = ""
+    updated_utc: datetime.datetime | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.status in ("", "AUTHORISED")
+
+    @property
+    def deleted(self) -> bool:
+        return self.status == "DELETED"
+
+
+@dataclass(frozen=True)
+class InvoiceState:
+    """An Invoice as Xero holds it now, with what payments need: status, amounts, payments.
+    `payments` is None when the answer had no Payments list at all (summaryOnly, or a scope
+    that hides them): unknown, which is not the same as none."""
+
+    invoice_id: str
+    invoice_number: str
+    type: str
+    status: str
+    total: Decimal | None
+    amount_paid: Decimal | None
+    amount_due: Decimal | None
+    amount_credited: Decimal | None
+    updated_utc: datetime.datetime | None
+    payments: tuple[PaymentState, ...] | None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a paged GET: its items and whether more pages follow."""
+
+    items: list
+    page: int
+    page_count: int | None = None
+    page_size: int = PAGE_SIZE
+
+    @property
+    def last(self) -> bool:
+        if self.page_count is not None:
+            return self.page >= self.page_count
+        return len(self.items) < self.page_size
+
+
 # --- parsing -----------------------------------------------------------------------------
 
 
@@ -157,6 +220,92 @@ def invoice_from_element(element: dict[str, Any]) -> InvoiceResult:
         errors=errors,
         warnings=_messages(element.get("Warnings")),
     )
+
+
+def xero_datetime(value: Any) -> datetime.datetime | None:
+    """A Xero timestamp: MS-JSON "/Date(ms+0000)/" or ISO 8601 (no zone means UTC)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    match = _MS_JSON.match(text)
+    if match:
+        stamp = datetime.datetime.fromtimestamp(int(match.group(1)) / 1000, tz=datetime.UTC)
+        offset = match.group(2)
+        if offset:
+            sign = -1 if offset[0] == "-" else 1
+            delta = datetime.timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
+            stamp = stamp.astimezone(datetime.timezone(sign * delta))
+        return stamp
+    try:
+        parsed = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+
+
+def xero_date(value: Any) -> datetime.date | None:
+    """A calendar date: "/Date(1552953600000+0000)/" (midnight), "2019-03-19" or
+    "2019-03-19T00:00:00"."""
+    stamp = xero_datetime(value)
+    if stamp is not None:
+        return stamp.date()
+    return None
+
+
+def payment_state_from_element(element: dict[str, Any], invoice_id: str = "") -> PaymentState:
+    invoice = element.get("Invoice") if isinstance(element.get("Invoice"), dict) else {}
+    return PaymentState(
+        payment_id=_guid(element.get("PaymentID")),
+        invoice_id=_guid(invoice.get("InvoiceID")) or invoice_id,
+        status=str(element.get("Status") or "").upper(),
+        amount=_money(element.get("Amount")),
+        date=xero_date(element.get("Date")),
+        reference=str(element.get("Reference") or ""),
+        payment_type=str(element.get("PaymentType") or ""),
+        updated_utc=xero_datetime(element.get("UpdatedDateUTC")),
+    )
+
+
+def invoice_state_from_element(element: dict[str, Any]) -> InvoiceState:
+    invoice_id = _guid(element.get("InvoiceID"))
+    payments = element.get("Payments")
+    return InvoiceState(
+        invoice_id=invoice_id,
+        invoice_number=str(element.get("InvoiceNumber") or ""),
+        type=str(element.get("Type") or ""),
+        status=str(element.get("Status") or "").upper(),
+        total=_money(element.get("Total")),
+        amount_paid=_money(element.get("AmountPaid")),
+        amount_due=_money(element.get("AmountDue")),
+        amount_credited=_money(element.get("AmountCredited")),
+        updated_utc=xero_datetime(element.get("UpdatedDateUTC")),
+        payments=None
+        if not isinstance(payments, list)
+        else tuple(
+            payment_state_from_element(p, invoice_id)
+            for p in payments
+            if isinstance(p, dict) and _guid(p.get("PaymentID"))
+        ),
+    )
+
+
+def _page(data: Any, key: str, page: int, parse: Callable[[dict[str, Any]], Any]) -> Page:
+    data = data if isinstance(data, dict) else {}
+    items = [parse(item) for item in data.get(key) or () if isinstance(item, dict)]
+    pagination = data.get("pagination") if isinstance(data.get("pagination"), dict) else {}
+    page_count = pagination.get("pageCount")
+    page_size = pagination.get("pageSize")
+    return Page(
+        items=items,
+        page=page,
+        page_count=page_count if isinstance(page_count, int) else None,
+        page_size=page_size if isinstance(page_size, int) and page_size > 0 else PAGE_SIZE,
+    )
+
+
+def if_modified_since(value: datetime.datetime) -> str:
+    """The If-Modified-Since header as the spec shows it: ISO 8601, here in UTC."""
+    return value.astimezone(datetime.UTC).isoformat(timespec="seconds")
 
 
 def validation_messages(body: Any) -> tuple[str, ...]:
@@ -304,8 +453,9 @@ class XeroClient:
         idempotency_key: str = "",
         tenant: bool = True,
         not_found_ok: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> Any:
-        headers: dict[str, str] = {}
+        headers = dict(headers or {})
         if tenant:
             if not self.tenant_id:
                 raise ValueError("Accounting API calls need a tenant id")
@@ -466,6 +616,54 @@ class XeroClient:
             params["ContactIDs"] = ",".join(contact_ids)
         data = self._request("GET", self._url("Invoices"), params=params)
         return [invoice_from_element(i) for i in data.get("Invoices") or ()]
+
+    # --- reading back: payments and voids made in Xero ---------------------------------
+
+    def get_invoice(self, invoice_id: str) -> InvoiceState | None:
+        """GET /Invoices/{InvoiceID}: the invoice with its (live) Payments; None on 404."""
+        data = self._request(
+            "GET", self._url(f"Invoices/{quote(invoice_id, safe='')}"), not_found_ok=True
+        )
+        invoices = (data or {}).get("Invoices") or []
+        return invoice_state_from_element(invoices[0]) if invoices else None
+
+    def get_invoices_by_ids(self, invoice_ids: Iterable[str]) -> list[InvoiceState]:
+        """GET /Invoices?IDs=a,b: several invoices in one call, with their Payments."""
+        ids = [i for i in invoice_ids if i]
+        if not ids:
+            return []
+        data = self._request("GET", self._url("Invoices"), params={"IDs": ",".join(ids)})
+        return [invoice_state_from_element(i) for i in data.get("Invoices") or ()]
+
+    def get_invoices_modified(self, *, modified_since: datetime.datetime, page: int) -> Page:
+        """GET /Invoices?page=N with If-Modified-Since: invoices created or changed since
+        then, up to 100 a page (with their Payments)."""
+        data = self._request(
+            "GET",
+            self._url("Invoices"),
+            params={"page": str(page)},
+            headers={"If-Modified-Since": if_modified_since(modified_since)},
+        )
+        return _page(data, "Invoices", page, invoice_state_from_element)
+
+    def get_payment(self, payment_id: str) -> PaymentState | None:
+        """GET /Payments/{PaymentID}: AUTHORISED or DELETED, with its invoice; None on 404."""
+        data = self._request(
+            "GET", self._url(f"Payments/{quote(payment_id, safe='')}"), not_found_ok=True
+        )
+        payments = (data or {}).get("Payments") or []
+        return payment_state_from_element(payments[0]) if payments else None
+
+    def get_payments(self, *, modified_since: datetime.datetime, page: int) -> Page:
+        """GET /Payments?page=N with If-Modified-Since: payments created, changed or (as far
+        as Xero lists them) deleted since then, up to 100 a page."""
+        data = self._request(
+            "GET",
+            self._url("Payments"),
+            params={"page": str(page)},
+            headers={"If-Modified-Since": if_modified_since(modified_since)},
+        )
+        return _page(data, "Payments", page, payment_state_from_element)
 
 
 def _path(url: str) -> str:

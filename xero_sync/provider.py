@@ -1,11 +1,18 @@
-"""The Xero provider: what the hub needs to connect Xero and push invoices and bills to it.
+"""The Xero provider: what the hub needs to connect Xero, push invoices and bills to it, and
+take Xero's webhooks.
 
 The hub claims pending records, calls `push` with up to `batch_size` of them inside the
 connection's rate limit, and turns each PushResult (or a raised error) into the badge.
+Webhooks: the hub verifies (`verify_webhook`), stores each event once (`webhook_events`) and
+applies it in a task (`apply_webhook` → inbound.py). The nightly reconciler is reconcile.py.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,14 +33,14 @@ from integrations.errors import (
     TransientError,
     ValidationFailed,
 )
-from integrations.models import Connection, SyncRecord
+from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.ratelimit import RateLimiter
 from integrations.services.activity import activity_record
 from integrations.services.tokens import access_token_get
 from invoicing import signals
 from invoicing.models import Invoice, InvoiceLine
 
-from . import mapping
+from . import inbound, mapping
 from .client import ContactResult, InvoiceResult, XeroClient
 
 logger = logging.getLogger(__name__)
@@ -47,6 +54,9 @@ SCOPES = (
 )
 # Errors that concern the whole connection: the hub paces (429) or stops the connection.
 WHOLE_CALL_ERRORS = (RateLimited, ReauthRequired, ConnectionNotActive)
+SIGNATURE_HEADER = "x-xero-signature"
+# What identifies one event; Xero sends no event id.
+EVENT_KEY_FIELDS = ("tenantId", "eventCategory", "eventType", "resourceId", "eventDateUtc")
 
 
 class XeroProvider(registry.Provider):
@@ -61,6 +71,7 @@ class XeroProvider(registry.Provider):
         "Edits to unpaid invoices are sent again",
         "Customers and suppliers created in Xero on first use",
         "Xero's totals checked against Torqueflow's",
+        "Payments and voids made in Xero come back to Torqueflow",
     )
     connect_label = "Connect Xero"
     disconnect_message = (
@@ -139,7 +150,10 @@ class XeroProvider(registry.Provider):
 
     def wants(self, *, connection: Connection, obj: Any, change: str) -> bool:
         if not isinstance(obj, Invoice) or change not in (signals.FINALISED, signals.UPDATED):
-            return False  # payments and voids are not sent (yet)
+            # Payments are one-way (Xero → Torqueflow) and voids are not sent: applying a
+            # payment or a void from Xero sends payments_changed/voided, which must not
+            # come back to Xero as a push.
+            return False
         if not self.toggle_value(connection, "auto_sync"):
             return False
         kind_toggle = {Invoice.Kind.SALES: "sync_sales", Invoice.Kind.PURCHASE: "sync_purchases"}
@@ -178,6 +192,57 @@ class XeroProvider(registry.Provider):
         self, *, connection: Connection, records: list[SyncRecord]
     ) -> list[registry.PushResult]:
         return _BatchPush(connection=connection, records=records, limit=self.rate_limit).run()
+
+    # --- webhooks in -------------------------------------------------------------------
+
+    def verify_webhook(self, *, request, body: bytes) -> bool:
+        """x-xero-signature = base64(HMAC-SHA256(webhook key, raw body)), compared in
+        constant time. Without a configured key nothing verifies."""
+        key = settings.XERO_WEBHOOK_KEY or ""
+        if not key:
+            logger.warning("Xero webhook refused: XERO_WEBHOOK_KEY is not set")
+            return False
+        expected = base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest())
+        given = (request.headers.get(SIGNATURE_HEADER) or "").strip()
+        return hmac.compare_digest(expected, given.encode("utf-8", "replace"))
+
+    def webhook_events(self, *, request, body: bytes) -> list[registry.InboundEvent]:
+        """The events of a delivery. Intent to Receive sends `events: []`: nothing to store,
+        and the hub answers 200 with an empty body. Raises ValueError for a malformed body."""
+        return parse_webhook_body(body)
+
+    def apply_webhook(self, *, event: WebhookEvent) -> bool:
+        return inbound.apply_xero_event(event)
+
+
+def event_key(event: dict[str, Any]) -> str:
+    """Xero sends no event id: the same tenant, category, type, resource and time is the
+    same event (a redelivery)."""
+    joined = "\x1f".join(str(event.get(name) or "") for name in EVENT_KEY_FIELDS)
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def parse_webhook_body(body: bytes) -> list[registry.InboundEvent]:
+    """{"events": [...], "firstEventSequence", "lastEventSequence", "entropy"} as in
+    xero-webhooks.yaml; each event needs the fields that identify it."""
+    data = json.loads(body)
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+        raise ValueError("A Xero webhook body is an object with an events list")
+    for name in ("firstEventSequence", "lastEventSequence"):
+        value = data.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ValueError(f"{name} is not a number")
+    if data.get("entropy") is not None and not isinstance(data["entropy"], str):
+        raise ValueError("entropy is not a string")
+    events = []
+    for event in data["events"]:
+        if not isinstance(event, dict):
+            raise ValueError("A Xero webhook event is an object")
+        for name in EVENT_KEY_FIELDS:
+            if not isinstance(event.get(name), str) or not event[name].strip():
+                raise ValueError(f"A Xero webhook event needs {name}")
+        events.append(registry.InboundEvent(key=event_key(event), payload=event))
+    return events
 
 
 # --- the batch push ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -186,6 +187,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.tasks.refresh_expiring_tokens_task",
         "schedule": 300.0,
     },
+    # Hourly; runs the Xero reconciler of each organisation whose local time is 02:xx.
+    "reconcile-xero-nightly": {
+        "task": "xero_sync.tasks.reconcile_due_task",
+        "schedule": crontab(minute=0),
+    },
 }
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=256 * 1024)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -273,6 +279,15 @@ if SANDBOX_ENABLED and not env.str("XERO_CLIENT_ID", default=""):
     XERO_TOKEN_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/identity/connect/token"
     XERO_CONNECTIONS_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/connections"
     XERO_API_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/api.xro/2.0"
+SANDBOX_GHL_WEBHOOK_URL = env.str(
+    "SANDBOX_GHL_WEBHOOK_URL", default=f"{SANDBOX_BASE_URL}/webhooks/ghl/"
+)
+if SANDBOX_ENABLED and "GHL_WEBHOOK_PUBLIC_KEY" not in os.environ:
+    # The sandbox signs its GoHighLevel webhooks with its own Ed25519 key (not for
+    # production); with no key set in the environment, Torqueflow verifies with its public half.
+    from sandbox.ghl.constants import WEBHOOK_PUBLIC_KEY_PEM as _SANDBOX_GHL_KEY
+
+    GHL_WEBHOOK_PUBLIC_KEY = _SANDBOX_GHL_KEY
 if SANDBOX_ENABLED and SANDBOX_BASE_URL.startswith("http://"):
     # oauthlib refuses plain-http OAuth endpoints unless told otherwise; the local sandbox is http.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")

@@ -1,5 +1,5 @@
-"""The emulated providers' data. Xero's field names are kept in docstrings and serializers;
-the columns use Django's naming."""
+"""The emulated Xero's data. Xero's field names are kept in docstrings and serializers; the
+columns use Django's naming."""
 
 import uuid
 from decimal import Decimal
@@ -8,12 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 
-ZERO = Decimal("0.00")
-
-
-def _money(**kwargs) -> models.DecimalField:
-    return models.DecimalField(max_digits=14, decimal_places=2, default=ZERO, **kwargs)
-
+from .common import money_field as _money
 
 # --- organisations and their settings ---------------------------------------------------
 
@@ -297,7 +292,9 @@ class XeroIdempotencyKey(models.Model):
 
 
 class XeroFaults(models.Model):
-    """The fault knobs: a single row (pk=1)."""
+    """The fault knobs: a single row (pk=1). Latency, errors, timeouts, the clock
+    (`rate_limit_scale`), dropped webhooks and `webhooks_for_api_changes` apply to the whole
+    sandbox (GoHighLevel too); the call limits are Xero's (GhlLimits holds GoHighLevel's)."""
 
     latency_ms = models.PositiveIntegerField(default=0)
     error_rate = models.FloatField(default=0.0)
@@ -324,7 +321,9 @@ class XeroFaults(models.Model):
 
 
 class XeroRateWindow(models.Model):
-    """Fixed-window counters for one tenant ("tenant:<id>") or one app ("app:<client_id>")."""
+    """Fixed-window counters, keyed: a Xero tenant ("tenant:<id>") or app ("app:<client_id>"),
+    or a GoHighLevel app on a location ("ghl:<client_id>:<location_id>"). `minute_*` is the
+    short window (a Xero minute, a GoHighLevel 10 s burst), `day_*` the daily one."""
 
     key = models.CharField(max_length=150, unique=True)
     minute_start = models.FloatField(default=0.0)

@@ -4,21 +4,21 @@ and refresh) and token revocation."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sandbox import redirects
 from sandbox.models import XeroApp, XeroTenant
+from sandbox.redirects import with_params
 
 from . import constants, tokens
 from .faults import with_faults
 from .render import oauth_error
 from .seed import ensure_seeded
 
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 SCOPE_LABELS = {
     "openid": "Your identity (sign in with Xero)",
     "profile": "Your name",
@@ -36,20 +36,7 @@ SCOPE_LABELS = {
 
 
 def redirect_allowed(app: XeroApp, uri: str) -> bool:
-    """Registered URIs when the app lists some; otherwise https, or http on localhost."""
-    if app.redirect_uris:
-        return uri in app.redirect_uris
-    parts = urlsplit(uri)
-    if parts.fragment or not parts.netloc:
-        return False
-    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOCAL_HOSTS)
-
-
-def with_params(uri: str, **params: str | None) -> str:
-    parts = urlsplit(uri)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    query += [(k, v) for k, v in params.items() if v is not None]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return redirects.redirect_allowed(app.redirect_uris, uri)
 
 
 @dataclass

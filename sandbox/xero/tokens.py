@@ -12,17 +12,16 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
-import json
 import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 
+from sandbox import jwt
 from sandbox.models import (
     XeroAccessToken,
     XeroApp,
@@ -50,20 +49,12 @@ def token_hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def _jwt(claims: dict[str, Any]) -> str:
-    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT", "kid": "sandbox"}).encode())
-    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-    key = hashlib.sha256(f"sandbox-xero-jwt:{settings.SECRET_KEY}".encode()).digest()
-    signature = hmac.new(key, f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64url(signature)}"
+    return jwt.encode(claims, purpose="sandbox-xero-jwt")
 
 
 def pkce_challenge(verifier: str) -> str:
-    return _b64url(hashlib.sha256(verifier.encode()).digest())
+    return jwt.b64url(hashlib.sha256(verifier.encode()).digest())
 
 
 def _verifier_matches(verifier: str, challenge: str) -> bool:

@@ -1,6 +1,6 @@
-"""The sandbox page (/sandbox/ and /sandbox/xero/): the provider's side of things. No login:
-it stands for the Xero user. Every action changes the data as Xero would and sends the
-webhook Xero would send."""
+"""The Xero part of the sandbox page (/sandbox/ and /sandbox/xero/): the provider's side of
+things. No login: it stands for the Xero user. Every action changes the data as Xero would and
+sends the webhook Xero would send."""
 
 from __future__ import annotations
 
@@ -67,9 +67,10 @@ def _tenants() -> list[XeroTenant]:
     )
 
 
-def _page(request: HttpRequest, faults_form: FaultsForm | None = None, status: int = 200):
+def page_context(request: HttpRequest, faults_form: FaultsForm | None = None) -> dict:
+    """What the Xero sections of the page show (also on the combined /sandbox/ page)."""
     knobs = XeroFaults.current()
-    context = {
+    return {
         "tenants": _tenants(),
         "faults_form": faults_form or FaultsForm(instance=knobs),
         "pay_form": PayForm(),
@@ -81,6 +82,10 @@ def _page(request: HttpRequest, faults_form: FaultsForm | None = None, status: i
         in (webhooks.FALLBACK_KEY, getattr(settings, "SANDBOX_XERO_WEBHOOK_KEY", None)),
         "env_lines": _env_lines(request),
     }
+
+
+def _page(request: HttpRequest, faults_form: FaultsForm | None = None, status: int = 200):
+    context = page_context(request, faults_form)
     return render(request, "sandbox/xero/index.html", context, status=status)
 
 

@@ -190,3 +190,15 @@ def invoice(xero, contact) -> dict:
     response = xero.put("Invoices", {"Invoices": [invoice_payload(contact["ContactID"])]})
     assert response.status_code == 200, response.content
     return body(response)["Invoices"][0]
+
+
+# The GoHighLevel sandbox's fixtures (ghl_support.py).
+from .ghl_support import (  # noqa: E402, F401
+    ghl,
+    ghl_contact,
+    ghl_invoice,
+    ghl_lettings,
+    ghl_locations,
+    ghl_plumbing,
+    ghl_sent_invoice,
+)

@@ -279,6 +279,15 @@ if SANDBOX_ENABLED and not env.str("XERO_CLIENT_ID", default=""):
     XERO_TOKEN_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/identity/connect/token"
     XERO_CONNECTIONS_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/connections"
     XERO_API_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/api.xro/2.0"
+if SANDBOX_ENABLED and not env.str("GHL_CLIENT_ID", default=""):
+    # No GoHighLevel app configured: talk to the sandbox's emulated GoHighLevel instead.
+    from sandbox.ghl.constants import CLIENT_ID as _SANDBOX_GHL_ID
+    from sandbox.ghl.constants import CLIENT_SECRET as _SANDBOX_GHL_SECRET
+
+    GHL_CLIENT_ID, GHL_CLIENT_SECRET = _SANDBOX_GHL_ID, _SANDBOX_GHL_SECRET
+    GHL_AUTHORIZE_URL = "/sandbox/ghl/oauth/chooselocation"
+    GHL_TOKEN_URL = f"{SANDBOX_BASE_URL}/sandbox/ghl/oauth/token"
+    GHL_API_URL = f"{SANDBOX_BASE_URL}/sandbox/ghl/api"
 SANDBOX_GHL_WEBHOOK_URL = env.str(
     "SANDBOX_GHL_WEBHOOK_URL", default=f"{SANDBOX_BASE_URL}/webhooks/ghl/"
 )

@@ -6,10 +6,16 @@ for the lock re-reads the row and uses the token the first caller stored.
 """
 
 import datetime
+import fcntl
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import requests
+from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
 from oauthlib.oauth2 import InvalidGrantError, OAuth2Error
@@ -104,8 +110,35 @@ def refresh_call(*, provider: registry.Provider, refresh_token: str) -> dict[str
         raise TransientError("Token refresh gave an unreadable answer") from error
 
 
+@contextmanager
+def _refresh_lock(connection_id: int) -> Iterator[Connection]:
+    """The connection row, held so that one caller at a time refreshes it.
+
+    PostgreSQL: SELECT ... FOR UPDATE in a transaction. SQLite has no row locks, and a write
+    transaction there locks the whole database for the length of the HTTP call (so the
+    sandbox, served from the same database, could not store the token it hands out): a file
+    lock serialises refreshes across processes instead, outside any transaction.
+    """
+    if db_connection.features.has_select_for_update:
+        with transaction.atomic():
+            yield Connection.objects.select_for_update().get(pk=connection_id)
+        return
+    lock_dir = Path(settings.VAR_DIR) / "locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    with open(lock_dir / f"connection-{connection_id}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield Connection.objects.get(pk=connection_id)
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def access_token_get(*, connection_id: int, force_refresh: bool = False) -> str:
-    """A valid access token for the connection, refreshed once however many callers ask."""
+    """A valid access token for the connection, refreshed once however many callers ask.
+
+    `force_refresh` is for a caller whose token was just refused (401): it refreshes unless
+    another caller already replaced that token meanwhile.
+    """
     connection = Connection.objects.get(pk=connection_id)
     provider = registry.get(connection.provider)
     margin = provider.refresh_margin_seconds if provider else 300
@@ -113,12 +146,14 @@ def access_token_get(*, connection_id: int, force_refresh: bool = False) -> str:
         raise ConnectionNotActive(f"The {connection.provider} connection is not active")
     if not force_refresh and _is_fresh(connection, margin):
         return connection.access_token
+    seen_token = connection.access_token
 
-    with transaction.atomic():
-        connection = Connection.objects.select_for_update().get(pk=connection_id)
+    refused: ReauthRequired | None = None
+    with _refresh_lock(connection_id) as connection:
         if connection.state != Connection.State.ACTIVE:
             raise ConnectionNotActive(f"The {connection.provider} connection is not active")
-        if _is_fresh(connection, margin) and not force_refresh:
+        replaced = connection.access_token != seen_token
+        if _is_fresh(connection, margin) and (not force_refresh or replaced):
             return connection.access_token
         try:
             token = refresh_call(provider=provider, refresh_token=connection.refresh_token or "")
@@ -138,7 +173,7 @@ def access_token_get(*, connection_id: int, force_refresh: bool = False) -> str:
             connection.save()
             logger.info("Refreshed tokens for connection %s", connection.pk)
             return connection.access_token
-    # Reached only when the provider refused: the state change above is committed first.
+    # Reached only when the provider refused: the state change above is stored first.
     raise refused
 
 

@@ -3,7 +3,6 @@ authorisation URL, the code exchange and the refreshes are requests-oauthlib's, 
 production, pointed at the sandbox through the GHL_* settings."""
 
 import pytest
-from django.db import connection as db
 from django.test import Client
 
 from integrations import registry
@@ -85,11 +84,6 @@ def test_torqueflow_connects_refreshes_and_a_reused_refresh_token_is_refused(
     assert connection.state == Connection.State.DISCONNECTED
 
 
-@pytest.mark.skipif(
-    db.vendor == "sqlite",
-    reason="access_token_get holds an SQLite write lock while it calls the token endpoint, "
-    "so a sandbox in the same database cannot store the rotated token until it gives up",
-)
 def test_torqueflow_refreshes_under_its_row_lock(sandbox_ghl, org, owner):
     provider = registry.get("ghl")
     session: dict = {}

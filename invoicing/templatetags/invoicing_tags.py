@@ -35,4 +35,8 @@ def plain(value: Decimal | None) -> str:
 
 @register.filter
 def audit_label(action: str) -> str:
-    return AUDIT_LABELS.get(action, action.replace(".", " ").replace("_", " ").capitalize())
+    """A readable history line: "invoice.finalised" → "Finalised"; an action another app
+    writes, such as "ghl.payment_link_sent", → "Payment link sent"."""
+    if action in AUDIT_LABELS:
+        return AUDIT_LABELS[action]
+    return action.rsplit(".", 1)[-1].replace("_", " ").capitalize()

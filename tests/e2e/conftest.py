@@ -68,6 +68,17 @@ def login(page):
     return _login
 
 
+def wait_for_status(page, status: str, *, attempts: int = 40) -> None:
+    """Reload the invoice page until its status reads `status`: for changes a worker makes
+    after a provider's webhook, which the page does not poll for."""
+    for _ in range(attempts):
+        if page.locator("h1 .status").inner_text().strip() == status:
+            return
+        page.wait_for_timeout(500)
+        page.reload()
+    raise AssertionError(f"the invoice at {page.url} did not become {status!r}")
+
+
 @pytest.fixture
 def sandbox(live_server, settings):
     """Point Torqueflow's provider settings at the sandbox served by this live server."""
@@ -78,6 +89,10 @@ def sandbox(live_server, settings):
     settings.XERO_TOKEN_URL = f"{base}/sandbox/xero/identity/connect/token"
     settings.XERO_CONNECTIONS_URL = f"{base}/sandbox/xero/connections"
     settings.XERO_API_URL = f"{base}/sandbox/xero/api.xro/2.0"
+    settings.SANDBOX_GHL_WEBHOOK_URL = f"{base}/webhooks/ghl/"
+    settings.GHL_AUTHORIZE_URL = "/sandbox/ghl/oauth/chooselocation"
+    settings.GHL_TOKEN_URL = f"{base}/sandbox/ghl/oauth/token"
+    settings.GHL_API_URL = f"{base}/sandbox/ghl/api"
     return base
 
 

@@ -84,11 +84,11 @@ def invoice_badges(
     for invoice in invoices:
         badges = []
         for provider, connection in pairs:
-            shown = badge(
-                provider=provider, invoice=invoice, record=by_key.get((connection.pk, invoice.pk))
-            )
-            if shown is not None:
-                badges.append(shown)
+            record = by_key.get((connection.pk, invoice.pk))
+            # In a list, an invoice that was never sent shows nothing: its page says
+            # "Not synced" beside the provider's name, where it cannot be misread.
+            if record is not None:
+                badges.append(badge(provider=provider, invoice=invoice, record=record))
         result[invoice.pk] = badges
     return result
 

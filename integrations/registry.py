@@ -93,6 +93,8 @@ class Provider:
     connect_label: str = ""
     disconnect_message: str = ""
     toggles: tuple[Toggle, ...] = ()
+    # A heading over the toggles on the card and the provider's page, e.g. "Auto-sync".
+    toggles_title: str = ""
     # What the provider calls the remote account on the card ("Location ID" for GHL).
     account_label: str = "Account ID"
     # The badge on an invoice the provider holds, e.g. "Synced to Xero".

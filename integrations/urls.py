@@ -7,6 +7,7 @@ app_name = "integrations"
 urlpatterns = [
     path("", views.integrations_page, name="index"),
     path("activity/", views.activity, name="activity"),
+    path("<slug:provider>/", views.provider_page, name="provider"),
     path("<slug:provider>/card/", views.integration_card, name="card"),
     path("<slug:provider>/connect/", views.connect, name="connect"),
     path("<slug:provider>/callback/", views.callback, name="callback"),

@@ -83,6 +83,19 @@ def integrations_page(request):
 
 @manage_integrations
 @require_GET
+def provider_page(request, provider: str):
+    """One provider on a page of its own: its card, with its settings (Xero's Auto-sync)."""
+    provider = _provider(provider)
+    card = selectors.integration_card(organisation=request.organisation, provider=provider)
+    response = render(request, "integrations/provider.html", {"card": card})
+    origins = selectors.form_action_origins([card])
+    if origins:
+        response._csp_update = {"form-action": origins}
+    return response
+
+
+@manage_integrations
+@require_GET
 def integration_card(request, provider: str):
     provider = _provider(provider)
     card = selectors.integration_card(organisation=request.organisation, provider=provider)

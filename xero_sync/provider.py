@@ -80,6 +80,7 @@ class XeroProvider(registry.Provider):
     )
     synced_label = "Synced to Xero"
     sync_capability = XERO_SYNC
+    toggles_title = "Auto-sync"
     account_label = "Organisation ID"
     toggles = (
         registry.Toggle(

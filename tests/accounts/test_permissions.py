@@ -194,6 +194,7 @@ ROWS = [
         )
         for name, method, args in [
             ("activity", "get", lambda w: []),
+            ("provider", "get", lambda w: ["xero"]),
             ("card", "get", lambda w: ["xero"]),
             ("connect", "post", lambda w: ["xero"]),
             ("callback", "get", lambda w: ["xero"]),

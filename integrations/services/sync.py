@@ -47,11 +47,23 @@ REASON_TEXT = {
 
 def enqueue_push(connection_id: int, *, countdown: float = 0) -> None:
     """Push the connection's due records once the current transaction commits."""
+    transaction.on_commit(lambda: _send_push(connection_id, countdown))
+
+
+def _send_push(connection_id: int, countdown: float) -> None:
     from integrations.tasks import push_connection_task
 
-    transaction.on_commit(
-        lambda: push_connection_task.apply_async((connection_id,), countdown=max(0, countdown))
-    )
+    try:
+        push_connection_task.apply_async((connection_id,), countdown=max(0, countdown))
+    except Exception:
+        # The broker is down. What changed is committed and its record is pending: a message
+        # never sent is a lost message, and the sweeper enqueues the push once the broker is
+        # back. The change itself (a finalise, a webhook, a retry) must not fail for it.
+        logger.warning(
+            "Could not enqueue a push for connection %s; the sweeper will",
+            connection_id,
+            exc_info=True,
+        )
 
 
 def _mark_pending(*, connection: Connection, obj: models.Model, force: bool = False) -> SyncRecord:
@@ -333,11 +345,8 @@ def sync_push_due(*, connection_id: int, max_batches: int = MAX_BATCHES_PER_TASK
         records = _claim(connection, provider.batch_size)
         if not records:
             return total
-        if not connection.is_active:
-            not_active = ConnectionNotActive("Connection not active")
-            for record in records:
-                _record_failed(connection, record, not_active)
-                total.failed += 1
+        if not _active_after_claim(connection, records):
+            total.failed += len(records)
             continue
         try:
             summary = _run_batch(connection, provider, records, limiter)
@@ -362,6 +371,30 @@ def sync_push_due(*, connection_id: int, max_batches: int = MAX_BATCHES_PER_TASK
             return total
     enqueue_push(connection.pk)  # more may be due; another task carries on
     return total
+
+
+def _active_after_claim(connection: Connection, records: list[SyncRecord]) -> bool:
+    """Is the connection active, now that these records are claimed? If not, they fail as
+    "Connection not active" and wait for a reconnect.
+
+    The state is read after the claim: a reconnect that committed meanwhile has already
+    resumed these very records, and failing them on a state read before it would leave them
+    failed for good. A not-active verdict is taken under the connection's row lock, which a
+    reconnect holds until its resume commits, so every record failed here is either seen by
+    that resume or pushed because the connection is active again.
+    """
+    connection.refresh_from_db()
+    if connection.is_active:
+        return True
+    with transaction.atomic():
+        Connection.objects.select_for_update().get(pk=connection.pk)
+        connection.refresh_from_db()
+        if connection.is_active:
+            return True
+        not_active = ConnectionNotActive("Connection not active")
+        for record in records:
+            _record_failed(connection, record, not_active)
+    return False
 
 
 def _run_batch(

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
 
-.PHONY: venv install run migrate seed test test-fast lint format clean
+.PHONY: venv install run migrate seed test test-fast lint format clean bench bench-quick bench-tools
 
 venv install: $(VENV)/.installed node_modules/.installed
 
@@ -32,7 +32,9 @@ run: seed
 	@echo "Torqueflow: http://127.0.0.1:$(PORT)/"
 	@echo "Demo logins (password torqueflow-demo): owner@demo.test (Owner), staff@demo.test (Staff)"
 	@echo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+	@# honcho gives each process its own PORT; the worker must still reach the web's sandbox.
+	SANDBOX_BASE_URL="$${SANDBOX_BASE_URL:-http://127.0.0.1:$(PORT)}" \
+		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
@@ -47,10 +49,23 @@ test: lint
 	$(PYTHON) manage.py makemigrations --check --dry-run
 	bash scripts/with-services.sh $(BIN)/pytest
 
-# SQLite and the filesystem broker, no servers and no browser.
+# SQLite and the filesystem broker, no servers, no browser and no fault tests.
 test-fast: install
 	$(BIN)/ruff check .
-	DATABASE_URL=sqlite:///var/test.sqlite3 REDIS_URL= $(BIN)/pytest -m "not e2e"
+	DATABASE_URL=sqlite:///var/test.sqlite3 REDIS_URL= $(BIN)/pytest -m "not e2e and not faults"
+
+# Benchmarks (bench/README.md), on PostgreSQL and Redis: all of them, or a small version of
+# each in under five minutes. The ingest bench drives Debian's wrk.
+bench: install bench-tools
+	bash scripts/with-services.sh $(PYTHON) -m bench
+
+bench-quick: install bench-tools
+	BENCH_QUICK=1 bash scripts/with-services.sh $(PYTHON) -m bench
+
+bench-tools:
+	@command -v wrk >/dev/null || if [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; \
+	else echo "make bench: please install wrk: sudo apt-get install wrk" >&2; exit 1; fi
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` (or `make bench-quick`); see bench/README.md."""

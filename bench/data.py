@@ -1,0 +1,207 @@
+"""Data for the benchmarks, made fast: an organisation with an owner, customers and a mapped
+nominal code; finalised invoices with lines written in bulk; and a Xero connection made
+through the sandbox's own consent and token endpoints. Needs Django set up (a harness.Stack)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import secrets
+from collections.abc import Iterator
+from decimal import Decimal
+
+import httpx
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.capabilities import OWNER
+from accounts.models import Organisation
+from accounts.services import membership_add, organisation_create, user_create
+from integrations import registry
+from integrations.models import Connection, SyncRecord
+from integrations.services.connections import connection_activate
+from invoicing.models import Customer, Invoice, InvoiceLine, NominalCode
+from invoicing.money import line_amounts, totals
+from sandbox.xero import constants as sandbox
+
+PASSWORD = "bench-password-not-secret"
+CHUNK = 5_000
+LINES = (  # (description, quantity, unit price): two lines an invoice
+    ("Labour", Decimal("3"), Decimal("55.00")),
+    ("Materials", Decimal("1"), Decimal("129.99")),
+)
+
+
+def organisation(name: str, *, customers: int = 100) -> tuple[Organisation, object]:
+    """An organisation with its owner (returned too), customers and nominal code 4000 → 200."""
+    org = organisation_create(name=name)
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    owner = user_create(email=f"owner@{slug}.bench", password=PASSWORD)
+    membership_add(user=owner, organisation=org, role_key=OWNER)
+    NominalCode.objects.create(
+        organisation=org, code="4000", name="Sales - Labour", xero_account_code="200"
+    )
+    Customer.objects.bulk_create(
+        Customer(organisation=org, name=f"{name} customer {n}", email=f"c{n}@{slug}.bench")
+        for n in range(customers)
+    )
+    return org, owner
+
+
+def _chunks(items: range, size: int = CHUNK) -> Iterator[range]:
+    for start in range(items.start, items.stop, size):
+        yield range(start, min(start + size, items.stop))
+
+
+def invoices(org: Organisation, count: int, *, start: int = 0, prefix: str = "INV") -> list[int]:
+    """`count` finalised (unpaid) sales invoices with two lines each; their ids."""
+    customers = list(Customer.objects.filter(organisation=org).values_list("pk", flat=True))
+    code = NominalCode.objects.get(organisation=org, code="4000")
+    amounts = [line_amounts(quantity=q, unit_price=p, tax_rate=Decimal("20")) for _, q, p in LINES]
+    summed = totals(amounts)
+    today = timezone.localdate()
+    now = timezone.now()
+    ids: list[int] = []
+    for chunk in _chunks(range(start, start + count)):
+        with transaction.atomic():
+            rows = Invoice.objects.bulk_create(
+                Invoice(
+                    organisation=org,
+                    kind=Invoice.Kind.SALES,
+                    number=f"{prefix}-{n + 1:06d}",
+                    customer_id=customers[n % len(customers)],
+                    issue_date=today - datetime.timedelta(days=n % 365),
+                    due_date=today + datetime.timedelta(days=30),
+                    status=Invoice.Status.UNPAID,
+                    subtotal=summed.subtotal,
+                    tax_total=summed.tax,
+                    total=summed.total,
+                    finalised_at=now,
+                )
+                for n in chunk
+            )
+            InvoiceLine.objects.bulk_create(
+                InvoiceLine(
+                    invoice=invoice,
+                    position=position,
+                    description=description,
+                    quantity=quantity,
+                    unit_price=price,
+                    nominal_code=code,
+                    tax_rate=Decimal("20"),
+                    line_amount=amount.net,
+                    tax_amount=amount.tax,
+                )
+                for invoice in rows
+                for position, ((description, quantity, price), amount) in enumerate(
+                    zip(LINES, amounts, strict=True)
+                )
+            )
+        ids.extend(invoice.pk for invoice in rows)
+    return ids
+
+
+def sync_records(
+    connection: Connection, invoice_ids: list[int], *, state: str = SyncRecord.State.PENDING
+) -> None:
+    """A SyncRecord per invoice: pending ones wait to be pushed, as after a reconnect
+    (sync_resume_after_reconnect) or a sweep; synced ones carry a Xero id for the badges."""
+    invoice_type = ContentType.objects.get_for_model(Invoice)
+    now = timezone.now()
+    synced = state == SyncRecord.State.SYNCED
+    for start in range(0, len(invoice_ids), CHUNK):
+        SyncRecord.objects.bulk_create(
+            SyncRecord(
+                organisation_id=connection.organisation_id,
+                connection=connection,
+                object_type=invoice_type,
+                object_id=invoice_id,
+                state=state,
+                queued_at=now,
+                last_synced_at=now if synced else None,
+                external_id=str(invoice_id).rjust(32, "0") if synced else "",
+            )
+            for invoice_id in invoice_ids[start : start + CHUNK]
+        )
+
+
+# --- Xero through the sandbox ---------------------------------------------------------------
+
+
+def _hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    if not match:
+        raise RuntimeError(f"no {name} on the sandbox's consent page")
+    return match.group(1)
+
+
+def xero_token(base_url: str, tenant_id: str) -> dict:
+    """Consent for one tenant on the sandbox's authorize page, then the code exchange: the
+    token response Xero's identity server would give Torqueflow."""
+    provider = registry.get("xero")
+    config = provider.oauth_config()
+    redirect_uri = f"{base_url}/settings/integrations/xero/callback/"
+    query = {
+        "response_type": "code",
+        "client_id": config.client_id,
+        "redirect_uri": redirect_uri,
+        "scope": " ".join(config.scopes),
+        "state": secrets.token_urlsafe(16),
+    }
+    authorize = f"{base_url}/sandbox/xero/identity/connect/authorize"
+    with httpx.Client(timeout=30) as http:
+        page = http.get(authorize, params=query)
+        page.raise_for_status()
+        consent = http.post(
+            authorize,
+            params=query,
+            data={
+                "csrfmiddlewaretoken": _hidden(page.text, "csrfmiddlewaretoken"),
+                "tenant": tenant_id,
+                "decision": "allow",
+            },
+        )
+        code = httpx.URL(consent.headers.get("location", "")).params.get("code")
+        if consent.status_code != 302 or not code:
+            raise RuntimeError(f"the sandbox gave no code ({consent.status_code})")
+        token = http.post(
+            config.token_url,
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
+            auth=(config.client_id, config.client_secret),
+        )
+        token.raise_for_status()
+        return token.json()
+
+
+def connect_xero(org: Organisation, owner, base_url: str, tenant: int = 0) -> Connection:
+    """An active Xero connection of `org` to the sandbox's demo tenant number `tenant`,
+    activated by the product's own service with a real token from the sandbox."""
+    key, _name, _code = sandbox.TENANT_SEEDS[tenant]
+    tenant_id = str(sandbox.stable_uuid(f"tenant:{key}"))
+    token = xero_token(base_url, tenant_id)
+    provider = registry.get("xero")
+    account = next(a for a in provider.remote_accounts(token=token) if a.id == tenant_id)
+    return connection_activate(
+        organisation=org, provider=provider, actor=owner, token=token, account=account
+    )
+
+
+def sandbox_stats(base_url: str, tenant: int = 0) -> dict:
+    """Calls and 429s of one demo tenant (GET /sandbox/xero/stats/)."""
+    tenant_id = str(sandbox.stable_uuid(f"tenant:{sandbox.TENANT_SEEDS[tenant][0]}"))
+    stats = httpx.get(f"{base_url}/sandbox/xero/stats/", timeout=30).json()
+    return next((t for t in stats["tenants"] if t["tenantId"] == tenant_id), {})
+
+
+def sandbox_faults(**knobs) -> None:
+    """Set the sandbox's fault knobs (rate_limit_scale, latency_ms, error_rate, ...)."""
+    from sandbox.models import XeroFaults
+
+    XeroFaults.current()
+    XeroFaults.objects.filter(pk=1).update(**knobs)
+
+
+def sandbox_reset_stats(base_url: str) -> None:
+    """Zero the call counters and the rate-limit windows (DELETE /sandbox/xero/stats/)."""
+    httpx.delete(f"{base_url}/sandbox/xero/stats/", timeout=30).raise_for_status()

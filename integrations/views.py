@@ -63,6 +63,15 @@ def _callback_uri(request, provider: registry.Provider) -> str:
     return request.build_absolute_uri(reverse("integrations:callback", args=[provider.key]))
 
 
+def _allow_connect_redirects(response: HttpResponse, cards: list) -> HttpResponse:
+    """Connect posts here and is redirected to the provider; CSP form-action covers the
+    redirect too, so the providers' sign-in origins are allowed on the page."""
+    origins = selectors.form_action_origins(cards)
+    if origins:
+        response._csp_update = {"form-action": origins}
+    return response
+
+
 def _card_response(request, card: selectors.Card, **context) -> HttpResponse:
     """One card plus its overview tile (out of band), for htmx swaps."""
     return render(request, f"{PAGE}#card-refresh", {"card": card, **context})
@@ -73,12 +82,7 @@ def _card_response(request, card: selectors.Card, **context) -> HttpResponse:
 def integrations_page(request):
     cards = selectors.integration_cards(organisation=request.organisation)
     response = render(request, PAGE, {"cards": cards, "roadmap_text": selectors.roadmap_text()})
-    origins = selectors.form_action_origins(cards)
-    if origins:
-        # Connect posts here and is redirected to the provider; CSP form-action covers
-        # the redirect too, so the providers' sign-in origins are allowed on this page.
-        response._csp_update = {"form-action": origins}
-    return response
+    return _allow_connect_redirects(response, cards)
 
 
 @manage_integrations
@@ -88,10 +92,7 @@ def provider_page(request, provider: str):
     provider = _provider(provider)
     card = selectors.integration_card(organisation=request.organisation, provider=provider)
     response = render(request, "integrations/provider.html", {"card": card})
-    origins = selectors.form_action_origins([card])
-    if origins:
-        response._csp_update = {"form-action": origins}
-    return response
+    return _allow_connect_redirects(response, [card])
 
 
 @manage_integrations

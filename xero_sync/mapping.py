@@ -29,6 +29,11 @@ CONTACT_COLLISION = "Contact collision - manual mapping required"
 # "The contact name Buzz Lightyear is already assigned to another contact. The contact name
 # must be unique across all active contacts."
 _NAME_TAKEN = re.compile(r"The contact name .* is already assigned to another contact", re.S)
+# A contact number (our key) that another contact holds: the sandbox says "Another contact has
+# this contact number. Please enter a unique contact number."
+_NUMBER_TAKEN = re.compile(
+    r"contact number.*(unique|already)|another contact has this", re.I | re.S
+)
 
 PENNY = Decimal("0.01")
 UNIT = Decimal("0.0001")  # unitdp=4
@@ -64,6 +69,14 @@ def invoice_check(invoice: Invoice, lines: Iterable[InvoiceLine]) -> None:
 
 def is_name_collision(message: str) -> bool:
     return bool(_NAME_TAKEN.search(message or ""))
+
+
+def is_number_collision(message: str) -> bool:
+    """Another contact already has this ContactNumber. The number is ours (C-/S- and the
+    party's id), so that contact is ours too: created by an attempt whose answer was lost, or
+    by another batch at the same moment (whose name may not have been committed yet when
+    Xero checked it, so that only the number clashes)."""
+    return bool(_NUMBER_TAKEN.search(message or ""))
 
 
 def contact_failure(messages: Iterable[str]) -> ValidationFailed:

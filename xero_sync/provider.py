@@ -488,8 +488,12 @@ class _BatchPush:
             if result.ok:
                 outcomes[(type(party), party.pk)] = self._remember_contact(party, result.contact_id)
                 continue
-            if any(mapping.is_name_collision(m) for m in result.errors):
-                # Ours already, from an attempt whose answer was lost? Look it up by our key.
+            if any(
+                mapping.is_name_collision(m) or mapping.is_number_collision(m)
+                for m in result.errors
+            ):
+                # Ours already, from an attempt whose answer was lost or from another batch
+                # creating it at the same moment? Look it up by our key.
                 budget.spend()
                 existing = client.get_contact_by_number(number)
                 if existing and existing.contact_id and existing.status in ("", "ACTIVE"):

@@ -166,10 +166,10 @@ class GhlClient:
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _token(self, *, refresh: bool = False) -> str:
-        if self.connection_id is not None and (refresh or not self._access_token):
+    def _token(self, *, refused: str | None = None) -> str:
+        if self.connection_id is not None and (refused is not None or not self._access_token):
             self._access_token = access_token_get(
-                connection_id=self.connection_id, force_refresh=refresh
+                connection_id=self.connection_id, refused_token=refused
             )
         return self._access_token or ""
 
@@ -191,12 +191,13 @@ class GhlClient:
             raise TransientError(f"Could not reach GoHighLevel ({type(error).__name__})") from error
 
     def _call(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> Any:
-        response = self._attempt(method, path, token=self._token(), params=params, json=json)
+        token = self._token()
+        response = self._attempt(method, path, token=token, params=params, json=json)
         if response.status_code == 401 and self.connection_id is not None:
             logger.info(
                 "GoHighLevel answered 401 for connection %s; refreshing", self.connection_id
             )
-            token = self._token(refresh=True)
+            token = self._token(refused=token)
             response = self._attempt(method, path, token=token, params=params, json=json)
         return _answer(response)
 

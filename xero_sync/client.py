@@ -36,8 +36,9 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0, pool=10.0)
 IDEMPOTENCY_KEY_MAX = 128  # Xero: "128 character max"
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
-# A token, or a callable handing one out: called with force_refresh=True after a 401.
-TokenSource = str | Callable[[bool], str]
+# A token, or a callable handing one out: called with None, or after a 401 with the token
+# Xero refused (so that it refreshes unless another worker already did).
+TokenSource = str | Callable[[str | None], str]
 # GET /Invoices and GET /Payments: "Up to 100 ... will be returned in a single API call".
 PAGE_SIZE = 100
 # MS-JSON dates: "/Date(1552953600000+0000)/" (epoch milliseconds, then an optional offset).
@@ -416,10 +417,10 @@ class XeroClient:
 
     # --- plumbing ----------------------------------------------------------------------
 
-    def _access_token(self, *, force_refresh: bool) -> str:
+    def _access_token(self, *, refused: str | None = None) -> str:
         if isinstance(self._token, str):
             return self._token
-        return self._token(force_refresh)
+        return self._token(refused)
 
     def _send(
         self,
@@ -466,10 +467,11 @@ class XeroClient:
             headers["Content-Type"] = "application/json"
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        token = self._access_token()
         response = self._send(
             method,
             url,
-            token=self._access_token(force_refresh=False),
+            token=token,
             params=params,
             body=body,
             headers=headers,
@@ -481,7 +483,7 @@ class XeroClient:
             response = self._send(
                 method,
                 url,
-                token=self._access_token(force_refresh=True),
+                token=self._access_token(refused=token),
                 params=params,
                 body=body,
                 headers=headers,

@@ -62,8 +62,8 @@ T = TypeVar("T")
 
 
 def xero_client(connection: Connection) -> XeroClient:
-    def token(force_refresh: bool) -> str:
-        return access_token_get(connection_id=connection.pk, force_refresh=force_refresh)
+    def token(refused: str | None) -> str:
+        return access_token_get(connection_id=connection.pk, refused_token=refused)
 
     return XeroClient(token=token, tenant_id=connection.remote_account_id)
 

@@ -139,9 +139,9 @@ class XeroProvider(registry.Provider):
     def test_connection(self, *, connection: Connection, access_token: str) -> None:
         """GET /Organisation for the chosen tenant."""
 
-        def token(force_refresh: bool) -> str:
-            if force_refresh:
-                return access_token_get(connection_id=connection.pk, force_refresh=True)
+        def token(refused: str | None) -> str:
+            if refused is not None:
+                return access_token_get(connection_id=connection.pk, refused_token=refused)
             return access_token
 
         with XeroClient(token=token, tenant_id=connection.remote_account_id) as client:
@@ -314,8 +314,8 @@ class _BatchPush:
                         self._fail(item.record, error)
         return [self.results[record.pk] for record in self.records]
 
-    def _token(self, force_refresh: bool) -> str:
-        return access_token_get(connection_id=self.connection.pk, force_refresh=force_refresh)
+    def _token(self, refused: str | None) -> str:
+        return access_token_get(connection_id=self.connection.pk, refused_token=refused)
 
     def _done(self, record: SyncRecord, result: registry.PushResult) -> None:
         self.results.setdefault(record.pk, result)

@@ -60,6 +60,10 @@ def _is_fresh(connection: Connection, margin: int) -> bool:
     return connection.token_expires_at - timezone.now() > datetime.timedelta(seconds=margin)
 
 
+def _is_refused(connection: Connection, refused_token: str | None) -> bool:
+    return refused_token is not None and connection.access_token == refused_token
+
+
 class _RefreshRefused(Exception):
     """The token endpoint answered 4xx: the request itself was refused, and resending the
     same refresh token cannot succeed (whatever error field, if any, the body carries)."""
@@ -133,27 +137,25 @@ def _refresh_lock(connection_id: int) -> Iterator[Connection]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def access_token_get(*, connection_id: int, force_refresh: bool = False) -> str:
+def access_token_get(*, connection_id: int, refused_token: str | None = None) -> str:
     """A valid access token for the connection, refreshed once however many callers ask.
 
-    `force_refresh` is for a caller whose token was just refused (401): it refreshes unless
-    another caller already replaced that token meanwhile.
+    `refused_token` is the token a caller just had refused (401): it refreshes unless the
+    stored token is already another one, however late the caller's 401 came back.
     """
     connection = Connection.objects.get(pk=connection_id)
     provider = registry.get(connection.provider)
     margin = provider.refresh_margin_seconds if provider else 300
     if connection.state != Connection.State.ACTIVE:
         raise ConnectionNotActive(f"The {connection.provider} connection is not active")
-    if not force_refresh and _is_fresh(connection, margin):
+    if _is_fresh(connection, margin) and not _is_refused(connection, refused_token):
         return connection.access_token
-    seen_token = connection.access_token
 
     refused: ReauthRequired | None = None
     with _refresh_lock(connection_id) as connection:
         if connection.state != Connection.State.ACTIVE:
             raise ConnectionNotActive(f"The {connection.provider} connection is not active")
-        replaced = connection.access_token != seen_token
-        if _is_fresh(connection, margin) and (not force_refresh or replaced):
+        if _is_fresh(connection, margin) and not _is_refused(connection, refused_token):
             return connection.access_token
         try:
             token = refresh_call(provider=provider, refresh_token=connection.refresh_token or "")

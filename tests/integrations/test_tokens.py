@@ -48,6 +48,31 @@ def test_a_token_near_expiry_is_refreshed_and_the_rotated_refresh_token_stored(
 
 @pytest.mark.django_db
 @responses.activate
+def test_a_refused_token_is_refreshed_even_before_its_expiry(org, make_connection):
+    connection = make_connection(org, expires_in_seconds=1800)
+    responses.post(TOKEN_URL, json=token_response(1))
+
+    assert access_token_get(connection_id=connection.pk, refused_token="access-0") == "access-1"
+    assert len(responses.calls) == 1
+
+
+@pytest.mark.django_db
+@responses.activate
+def test_a_refused_token_another_caller_already_replaced_is_not_refreshed_again(
+    org, make_connection
+):
+    """A 401 that comes back after another worker's refresh: the new token is used as is
+    (a second refresh would spend the rotated refresh token for nothing)."""
+    connection = make_connection(org, expires_in_seconds=1800)
+    responses.post(TOKEN_URL, json=token_response(1))
+    assert access_token_get(connection_id=connection.pk, refused_token="access-0") == "access-1"
+
+    assert access_token_get(connection_id=connection.pk, refused_token="access-0") == "access-1"
+    assert len(responses.calls) == 1
+
+
+@pytest.mark.django_db
+@responses.activate
 def test_tokens_are_encrypted_at_rest(org, make_connection):
     connection = make_connection(org, access_token="plain-access", refresh_token="plain-refresh")
     with db_connection.cursor() as cursor:

@@ -103,6 +103,6 @@ def test_torqueflow_refreshes_under_its_row_lock(sandbox_ghl, org, owner):
     )
 
     first = result.connection.access_token
-    second = access_token_get(connection_id=result.connection.pk, force_refresh=True)
-    third = access_token_get(connection_id=result.connection.pk, force_refresh=True)
+    second = access_token_get(connection_id=result.connection.pk, refused_token=first)
+    third = access_token_get(connection_id=result.connection.pk, refused_token=second)
     assert len({first, second, third}) == 3

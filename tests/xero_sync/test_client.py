@@ -32,14 +32,14 @@ KEY = "torqueflow-invoices-put-0123456789abcdef"
 
 
 class Tokens:
-    """A token source like the provider's: hands out a token, refreshes when forced."""
+    """A token source like the provider's: hands out a token, a new one once one is refused."""
 
     def __init__(self):
-        self.calls: list[bool] = []
+        self.calls: list[str | None] = []
 
-    def __call__(self, force_refresh: bool) -> str:
-        self.calls.append(force_refresh)
-        return f"token-{sum(self.calls)}"
+    def __call__(self, refused: str | None) -> str:
+        self.calls.append(refused)
+        return f"token-{sum(1 for token in self.calls if token is not None)}"
 
 
 def client(token="token-0") -> XeroClient:
@@ -194,7 +194,7 @@ def test_401_token_expired_refreshes_once_and_retries_once(xero_api):
 
     XeroClient(token=tokens, tenant_id=TENANT_ID).get_organisation()
 
-    assert tokens.calls == [False, True]
+    assert tokens.calls == [None, "token-0"]
     assert [c.request.headers["Authorization"] for c in route.calls] == [
         "Bearer token-0",
         "Bearer token-1",
@@ -210,7 +210,7 @@ def test_a_second_401_after_refreshing_needs_reauthorisation(xero_api):
     with pytest.raises(ReauthRequired, match="TokenExpired"):
         XeroClient(token=tokens, tenant_id=TENANT_ID).create_invoices([{}], idempotency_key=KEY)
 
-    assert tokens.calls == [False, True]
+    assert tokens.calls == [None, "token-0"]
     assert route.call_count == 2
     # The retry is the same request: the same Idempotency-Key.
     assert {c.request.headers["Idempotency-Key"] for c in route.calls} == {KEY}

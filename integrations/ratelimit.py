@@ -1,14 +1,21 @@
 """A rate limiter per connection, shared by every worker.
 
-Fixed windows counted in Redis when REDIS_URL is set (atomic INCR), otherwise in the Django
-cache. Providers declare their documented limits (registry.RateLimit); a 429 with
-Retry-After blocks the connection for everyone until then.
+Providers declare their documented limits (registry.RateLimit). Calls are counted in a
+sliding window: a call goes when fewer than `calls` were made in the last `period_seconds`,
+so however the provider aligns its own windows (Xero's start at a tenant's first call), no
+window of theirs sees more than the limit. Calls in flight are slots with a lease: a worker
+that dies holding one (SIGKILL, a lost machine) gives it back when the lease runs out. A 429
+with Retry-After blocks the connection for everyone until then.
+
+In Redis when REDIS_URL is set, each decision one atomic script; otherwise in the Django
+cache (a single developer machine: there the read and the write are two steps).
 """
 
 import math
 import time
+import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from functools import cache
 
 import redis
@@ -17,44 +24,103 @@ from django.core.cache import cache as django_cache
 
 from .registry import RateLimit
 
+# How long a slot is held at most unless the caller says otherwise.
+DEFAULT_LEASE_SECONDS = 120.0
+
+# KEYS[1] the log of calls (member per call, score its time); ARGV now, period, calls, member.
+# Returns "0" when the call may go, else the seconds until the oldest call leaves the window.
+_TAKE_CALL = """
+local now, period, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(period * 1000) + 1000)
+  return '0'
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return tostring(tonumber(oldest[2]) + period - now)
+"""
+
+# KEYS[1] the slots held (member per holder, score when its lease ends); ARGV now, lease,
+# concurrent, member. Returns 1 when a slot was free (and is now held), else 0.
+_HOLD_SLOT = """
+local now, lease, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now + lease, ARGV[4])
+  local ends = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+  redis.call('PEXPIRE', KEYS[1], math.ceil((tonumber(ends[2]) - now) * 1000) + 1000)
+  return 1
+end
+return 0
+"""
+
 
 @cache
 def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
-class _Counter:
-    """INCR with expiry, in Redis or the Django cache."""
+@cache
+def _script(source: str):
+    return _redis().register_script(source)
 
-    def incr(self, key: str, ttl: int) -> int:
-        if settings.REDIS_URL:
-            pipe = _redis().pipeline()
-            pipe.incr(key)
-            pipe.expire(key, ttl)
-            return int(pipe.execute()[0])
-        django_cache.add(key, 0, ttl)
-        try:
-            return django_cache.incr(key)
-        except ValueError:  # expired between add and incr
-            django_cache.set(key, 1, ttl)
-            return 1
 
-    def decr(self, key: str) -> None:
-        if settings.REDIS_URL:
-            _redis().decr(key)
-            return
-        with suppress(ValueError):
-            django_cache.decr(key)
+class _RedisStore:
+    def take_call(self, key: str, now: float, period: float, calls: int) -> float:
+        member = f"{now}:{uuid.uuid4().hex}"
+        return float(_script(_TAKE_CALL)(keys=[key], args=[now, period, calls, member]))
+
+    def hold(self, key: str, member: str, now: float, lease: float, concurrent: int) -> bool:
+        return bool(_script(_HOLD_SLOT)(keys=[key], args=[now, lease, concurrent, member]))
+
+    def release(self, key: str, member: str) -> None:
+        _redis().zrem(key, member)
+
+    def held(self, key: str, now: float) -> int:
+        return int(_redis().zcount(key, f"({now}", "+inf"))
 
     def get_float(self, key: str) -> float:
-        value = _redis().get(key) if settings.REDIS_URL else django_cache.get(key)
+        value = _redis().get(key)
         return float(value) if value is not None else 0.0
 
     def set_float(self, key: str, value: float, ttl: int) -> None:
-        if settings.REDIS_URL:
-            _redis().set(key, value, ex=ttl)
-        else:
-            django_cache.set(key, value, ttl)
+        _redis().set(key, value, ex=ttl)
+
+
+class _CacheStore:
+    """The same decisions on the Django cache: lists of times instead of sorted sets."""
+
+    def take_call(self, key: str, now: float, period: float, calls: int) -> float:
+        log = sorted(t for t in django_cache.get(key, []) if t > now - period)
+        if len(log) < calls:
+            django_cache.set(key, [*log, now], math.ceil(period) + 1)
+            return 0.0
+        return log[0] + period - now
+
+    def hold(self, key: str, member: str, now: float, lease: float, concurrent: int) -> bool:
+        slots = {m: ends for m, ends in django_cache.get(key, {}).items() if ends > now}
+        if len(slots) >= concurrent:
+            return False
+        slots[member] = now + lease
+        django_cache.set(key, slots, math.ceil(max(slots.values()) - now) + 1)
+        return True
+
+    def release(self, key: str, member: str) -> None:
+        slots = django_cache.get(key, {})
+        if slots.pop(member, None) is not None:
+            ttl = max(slots.values(), default=0) - time.time()
+            django_cache.set(key, slots, max(1, math.ceil(ttl) + 1))
+
+    def held(self, key: str, now: float) -> int:
+        return sum(1 for ends in django_cache.get(key, {}).values() if ends > now)
+
+    def get_float(self, key: str) -> float:
+        value = django_cache.get(key)
+        return float(value) if value is not None else 0.0
+
+    def set_float(self, key: str, value: float, ttl: int) -> None:
+        django_cache.set(key, value, ttl)
 
 
 class RateLimiter:
@@ -62,39 +128,40 @@ class RateLimiter:
         self.key = f"ratelimit:{key}"
         self.limit = limit
         self.clock = clock
-        self.counter = _Counter()
+        self.store = _RedisStore() if settings.REDIS_URL else _CacheStore()
 
     def blocked_for(self) -> float:
-        return max(0.0, self.counter.get_float(f"{self.key}:blocked") - self.clock())
+        return max(0.0, self.store.get_float(f"{self.key}:blocked") - self.clock())
 
     def block(self, seconds: float) -> None:
         """Every worker waits `seconds` (from a provider's Retry-After)."""
         until = self.clock() + seconds
-        if until > self.counter.get_float(f"{self.key}:blocked"):
-            self.counter.set_float(f"{self.key}:blocked", until, math.ceil(seconds) + 1)
+        if until > self.store.get_float(f"{self.key}:blocked"):
+            self.store.set_float(f"{self.key}:blocked", until, math.ceil(seconds) + 1)
 
     def acquire(self) -> float:
-        """Take one call from the current window. 0 means go; otherwise wait that long."""
+        """Take one call from the sliding window. 0 means go; otherwise wait that long."""
         blocked = self.blocked_for()
         if blocked:
             return blocked
-        now = self.clock()
         period = self.limit.period_seconds
-        window = int(now // period)
-        used = self.counter.incr(f"{self.key}:w{window}", math.ceil(period) * 2)
-        if used <= self.limit.calls:
-            return 0.0
-        return (window + 1) * period - now
+        return self.store.take_call(f"{self.key}:calls", self.clock(), period, self.limit.calls)
 
     @contextmanager
-    def concurrency_slot(self) -> Iterator[bool]:
-        """Yields True when a concurrent slot was free (and holds it), False otherwise."""
+    def concurrency_slot(self, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Iterator[bool]:
+        """Yields True when a concurrent slot was free (and holds it), False otherwise. The
+        slot is given back on leaving, or when `lease_seconds` pass if its holder died."""
         if not self.limit.concurrent:
             yield True
             return
-        key = f"{self.key}:inflight"
-        held = self.counter.incr(key, 120) <= self.limit.concurrent
+        key, member = f"{self.key}:inflight", uuid.uuid4().hex
+        held = self.store.hold(key, member, self.clock(), lease_seconds, self.limit.concurrent)
         try:
             yield held
         finally:
-            self.counter.decr(key)
+            if held:
+                self.store.release(key, member)
+
+    def in_flight(self) -> int:
+        """Slots held now (by live holders, or dead ones whose lease has not run out)."""
+        return self.store.held(f"{self.key}:inflight", self.clock())

@@ -405,7 +405,8 @@ def _run_batch(
 ) -> PushSummary:
     if limiter is None:
         return _push_batch(connection, provider, records)
-    with limiter.concurrency_slot() as free:
+    # The slot lasts as long as the claim: a worker killed mid-batch frees both at once.
+    with limiter.concurrency_slot(lease_seconds=CLAIM_SECONDS) as free:
         if not free:
             _release(records, after_seconds=1)
             enqueue_push(connection.pk, countdown=1)

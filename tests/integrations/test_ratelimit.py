@@ -21,13 +21,30 @@ class Clock:
         return self.now
 
 
-def test_calls_within_the_window_go_and_the_next_one_waits_for_the_window_end():
-    clock = Clock(1_000_040.0)  # 20 s into a 60 s window (windows start at multiples of 60)
+def test_calls_within_the_limit_go_and_the_next_one_waits_for_the_oldest_to_age_out():
+    clock = Clock()
     limiter = RateLimiter(key="t1", limit=RateLimit(calls=3, period_seconds=60), clock=clock)
-    assert [limiter.acquire() for _ in range(3)] == [0, 0, 0]
+    assert limiter.acquire() == 0
+    clock.now += 20
+    assert [limiter.acquire() for _ in range(2)] == [0, 0]
     assert limiter.acquire() == pytest.approx(40.0)
     clock.now += 40
-    assert limiter.acquire() == 0
+    assert limiter.acquire() == 0  # the first call is a minute old
+    assert limiter.acquire() == pytest.approx(20.0)  # the next two are not yet
+
+
+def test_no_sixty_seconds_ever_hold_more_than_the_limit():
+    """Whatever minute the provider counts (Xero's starts at a tenant's first call), it never
+    sees more than the limit: the window slides with the calls."""
+    clock = Clock(1_000_050.0)  # ten seconds before a clock-aligned minute ends
+    limiter = RateLimiter(key="t1b", limit=RateLimit(calls=3, period_seconds=60), clock=clock)
+    made = []
+    for _ in range(200):  # a busy worker asking every half second
+        if limiter.acquire() == 0:
+            made.append(clock.now)
+        clock.now += 0.5
+    assert len(made) == 3 * 2  # 100 s: two windows' worth, not three
+    assert all(b - a >= 60 for a, b in zip(made, made[3:], strict=False))
 
 
 def test_two_limiters_on_the_same_key_share_one_budget():
@@ -61,3 +78,29 @@ def test_concurrency_slots_are_limited_and_given_back():
         assert (a, b, c) == (True, True, False)
     with limiter.concurrency_slot() as again:
         assert again is True
+    assert limiter.in_flight() == 0
+
+
+def test_a_slot_whose_holder_died_comes_back_when_its_lease_ends():
+    clock = Clock()
+    limit = RateLimit(calls=100, period_seconds=60, concurrent=1)
+    dead = RateLimiter(key="t4", limit=limit, clock=clock)
+    held = dead.concurrency_slot(lease_seconds=30)
+    assert held.__enter__() is True  # and never left: its worker was killed
+    alive = RateLimiter(key="t4", limit=limit, clock=clock)
+    with alive.concurrency_slot() as free:
+        assert free is False
+    assert alive.in_flight() == 1
+
+    clock.now += 31
+    assert alive.in_flight() == 0
+    with alive.concurrency_slot() as free:
+        assert free is True
+
+
+def test_a_refused_slot_does_not_give_back_someone_elses():
+    limiter = RateLimiter(key="t5", limit=RateLimit(calls=100, period_seconds=60, concurrent=1))
+    with limiter.concurrency_slot() as first:
+        with limiter.concurrency_slot() as second:
+            assert (first, second) == (True, False)
+        assert limiter.in_flight() == 1

@@ -18,6 +18,12 @@ class Connection(TenantModel):
         GRACE_PERIOD = "grace_period", "Grace period"
         DISCONNECTED = "disconnected", "Disconnected"
 
+    # States that stop the pushes until the owner acts (reconnect, buy credits) without the
+    # owner having chosen to stop syncing: what changes meanwhile waits and goes on reconnect.
+    # A disconnected connection is not one of them: its owner stopped it, and a later
+    # connection starts afresh.
+    INTERRUPTED_STATES = (State.REQUIRES_REAUTH, State.PENDING_CREDITS, State.GRACE_PERIOD)
+
     provider = models.CharField(max_length=40)
     state = models.CharField(max_length=20, choices=State, default=State.NOT_CONNECTED)
     remote_account_id = models.CharField(max_length=100, blank=True)

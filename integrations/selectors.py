@@ -34,7 +34,7 @@ _TOKEN_FIELDS = ("access_token", "refresh_token")
 State = Connection.State
 
 # States in which the connection points at a remote account whose details the card shows.
-_LINKED_STATES = {State.ACTIVE, State.REQUIRES_REAUTH, State.PENDING_CREDITS, State.GRACE_PERIOD}
+_LINKED_STATES = {State.ACTIVE, *Connection.INTERRUPTED_STATES}
 # States in which there is nothing to disconnect.
 UNLINKED_STATES = {State.NOT_CONNECTED, State.DISCONNECTED}
 

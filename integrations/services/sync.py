@@ -89,18 +89,24 @@ def _mark_pending(*, connection: Connection, obj: models.Model, force: bool = Fa
 
 def sync_object_changed(*, obj: models.Model, organisation_id: int, change: str) -> int:
     """A local object changed: every active connection that wants it gets a pending record.
+    An interrupted one (app revoked, credits run out) keeps a record failed as "Connection
+    not active", which goes again when it is reconnected.
 
     Call inside the transaction that changed the object.
     """
     marked = 0
     for connection in Connection.objects.filter(
-        organisation_id=organisation_id, state=Connection.State.ACTIVE
+        organisation_id=organisation_id,
+        state__in=(Connection.State.ACTIVE, *Connection.INTERRUPTED_STATES),
     ):
         provider = registry.get(connection.provider)
         if provider is None or not provider.wants(connection=connection, obj=obj, change=change):
             continue
-        _mark_pending(connection=connection, obj=obj)
-        enqueue_push(connection.pk)
+        record = _mark_pending(connection=connection, obj=obj)
+        if connection.is_active:
+            enqueue_push(connection.pk)
+        else:
+            _record_failed(connection, record, ConnectionNotActive("Connection not active"))
         marked += 1
     return marked
 

@@ -133,11 +133,30 @@ def test_finalising_marks_pending_and_enqueues_after_commit(
     assert len(callbacks) == 1
 
 
-def test_no_record_without_an_active_connection(org, connection):
-    connection.state = Connection.State.REQUIRES_REAUTH
+@pytest.mark.parametrize("state", [Connection.State.DISCONNECTED, Connection.State.NOT_CONNECTED])
+def test_no_record_for_a_connection_its_owner_stopped(org, connection, state):
+    connection.state = state
     connection.save()
     finalised_invoice(org)
     assert not SyncRecord.objects.exists()
+
+
+@pytest.mark.parametrize("state", Connection.INTERRUPTED_STATES)
+def test_changes_while_the_connection_is_interrupted_wait_for_the_reconnect(
+    org, connection, state, django_capture_on_commit_callbacks
+):
+    connection.state = state
+    connection.save()
+    with django_capture_on_commit_callbacks() as callbacks:
+        invoice = finalised_invoice(org)
+    record = record_of(invoice)
+    assert (record.state, record.reason_text) == (SyncRecord.State.FAILED, "Connection not active")
+    assert callbacks == []  # nothing is sent to a connection that cannot take it
+
+    connection.state = Connection.State.ACTIVE
+    connection.save()
+    assert sync_resume_after_reconnect(connection=connection) == 1
+    assert record_of(invoice).state == SyncRecord.State.PENDING
 
 
 @responses.activate

@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
+from django.utils import timezone
 
 from .models import Connection, SyncActivity, SyncRecord, WebhookEvent
-from .services.webhooks import enqueue_apply
+from .services.webhooks import WebhookQueueDown, enqueue_apply
 
 
 @admin.register(Connection)
@@ -31,7 +32,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ["received_at", "provider", "event_key", "state", "attempts", "organisation"]
     list_filter = ["provider", "state"]
     search_fields = ["event_key"]
-    readonly_fields = ["received_at", "processed_at", "error"]
+    readonly_fields = ["received_at", "queued_at", "processed_at", "error"]
     actions = ["retry_apply"]
 
     @admin.action(description="Apply the selected events again")
@@ -39,7 +40,17 @@ class WebhookEventAdmin(admin.ModelAdmin):
         count = 0
         for event in queryset.exclude(state=WebhookEvent.State.APPLIED):
             event.state = WebhookEvent.State.RECEIVED
-            event.save(update_fields=["state"])
-            enqueue_apply(event.pk)
+            event.queued_at = timezone.now()
+            event.save(update_fields=["state", "queued_at"])
+            try:
+                enqueue_apply(event.pk)
+            except WebhookQueueDown:
+                self.message_user(
+                    request,
+                    f"{count} event(s) queued again; the queue is unreachable, so the rest "
+                    "will be queued by the sweeper once it is back.",
+                    messages.WARNING,
+                )
+                return
             count += 1
         self.message_user(request, f"{count} event(s) queued again.", messages.SUCCESS)

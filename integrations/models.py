@@ -143,6 +143,9 @@ class WebhookEvent(models.Model):
     )
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When its apply task was sent; empty when the broker refused it (it is sent again on
+    # the provider's redelivery or by the sweeper).
+    queued_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State, default=State.RECEIVED)
     attempts = models.PositiveSmallIntegerField(default=0)
     error = models.TextField(blank=True)

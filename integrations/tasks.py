@@ -15,9 +15,12 @@ def push_connection_task(connection_id: int) -> None:
 
 @shared_task(**RELIABLE)
 def sweep_pending_task() -> None:
+    """Whatever a lost or refused message left behind: pushes pending, webhooks unapplied."""
     from integrations.services.sync import sync_sweep
+    from integrations.services.webhooks import webhook_sweep
 
     sync_sweep()
+    webhook_sweep()
 
 
 @shared_task(bind=True, max_retries=5, **RELIABLE)

@@ -9,7 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import registry
-from .services.webhooks import webhook_store
+from .services.webhooks import WebhookQueueDown, webhook_store
 
 logger = logging.getLogger(__name__)
 
@@ -52,5 +52,8 @@ def webhook_receive(request, provider_key: str):
         webhook_store(provider=provider, events=events)
     except DatabaseError:
         logger.exception("Could not store %s webhook", provider.key)
+        return BareResponse(provider.store_failure_status)
+    except WebhookQueueDown:
+        # Stored, but not queued: the provider's redelivery queues it (or the sweeper does).
         return BareResponse(provider.store_failure_status)
     return BareResponse(200)

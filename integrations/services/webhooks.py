@@ -1,9 +1,16 @@
-"""The webhook inbox: store verified events once, answer at once, apply them in a task."""
+"""The webhook inbox: store verified events once, answer at once, apply them in a task.
 
+An event whose apply task the broker refused stays stored with no `queued_at`, and the
+provider is told to deliver again (5xx or 429): its redelivery sends the task, and the sweeper
+sends whatever is left received but not applied, so a broker outage loses no event.
+"""
+
+import datetime
 import logging
 import traceback
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations import registry
@@ -11,30 +18,102 @@ from integrations.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
+# A received event not applied this long after its task was sent lost its message.
+REQUEUE_AFTER = datetime.timedelta(minutes=10)
+# An event the broker refused is sent again by the sweeper after this (or on redelivery).
+UNQUEUED_AFTER = datetime.timedelta(minutes=1)
+
+
+class WebhookQueueDown(Exception):
+    """The event is stored but its apply task could not be sent."""
+
 
 def enqueue_apply(event_id: int) -> None:
+    """Send the apply task once the current transaction commits; raises WebhookQueueDown
+    (from the commit) when the broker refuses it."""
+    transaction.on_commit(lambda: _send_apply(event_id))
+
+
+def _send_apply(event_id: int) -> None:
     from integrations.tasks import apply_webhook_task
 
-    transaction.on_commit(lambda: apply_webhook_task.delay(event_id))
+    try:
+        apply_webhook_task.delay(event_id)
+    except Exception as error:
+        logger.warning("Could not queue webhook event %s", event_id, exc_info=True)
+        WebhookEvent.objects.filter(pk=event_id).update(queued_at=None)
+        raise WebhookQueueDown(f"Webhook event {event_id} is stored but not queued") from error
 
 
 def webhook_store(*, provider: registry.Provider, events: list[registry.InboundEvent]) -> int:
-    """Store each event unless its key was seen before (a replay is a no-op).
+    """Store each event unless its key was seen before (a replay is a no-op, unless the
+    first delivery could not be queued: then this one queues it).
 
-    Returns how many were new. A concurrent duplicate resolves to the row that won.
+    Returns how many were new. A concurrent duplicate resolves to the row that won. Raises
+    WebhookQueueDown after storing everything when some apply task could not be sent.
     """
     created = 0
+    queue_down: WebhookQueueDown | None = None
     for event in events:
+        key = event.key[:255]
         try:
             with transaction.atomic():
                 row = WebhookEvent.objects.create(
-                    provider=provider.key, event_key=event.key[:255], payload=event.payload
+                    provider=provider.key,
+                    event_key=key,
+                    payload=event.payload,
+                    queued_at=timezone.now(),
                 )
                 enqueue_apply(row.pk)
             created += 1
         except IntegrityError:
-            logger.info("Webhook %s %s seen before; ignored", provider.key, event.key)
+            if not _queue_unqueued(provider.key, key):
+                logger.info("Webhook %s %s seen before; ignored", provider.key, event.key)
+        except WebhookQueueDown as error:
+            created += 1
+            queue_down = error
+    if queue_down is not None:
+        raise queue_down
     return created
+
+
+def _queue_unqueued(provider_key: str, key: str) -> bool:
+    """A redelivery of an event stored while the broker was down: queue it now."""
+    with transaction.atomic():
+        updated = WebhookEvent.objects.filter(
+            provider=provider_key,
+            event_key=key,
+            state=WebhookEvent.State.RECEIVED,
+            queued_at__isnull=True,
+        ).update(queued_at=timezone.now())
+        if updated:
+            event_id = WebhookEvent.objects.only("pk").get(provider=provider_key, event_key=key).pk
+            logger.info("Webhook %s %s redelivered before it was queued", provider_key, key)
+            enqueue_apply(event_id)
+    return bool(updated)
+
+
+def webhook_sweep(
+    *,
+    unqueued_after: datetime.timedelta = UNQUEUED_AFTER,
+    requeue_after: datetime.timedelta = REQUEUE_AFTER,
+) -> int:
+    """Queue again the events received but never applied: those the broker refused, and
+    those whose task message was lost (a broker restarted empty). Applying is idempotent."""
+    now = timezone.now()
+    due = WebhookEvent.objects.filter(state=WebhookEvent.State.RECEIVED).filter(
+        Q(queued_at__isnull=True, received_at__lte=now - unqueued_after)
+        | Q(queued_at__lte=now - requeue_after)
+    )
+    swept = 0
+    for event_id in due.values_list("pk", flat=True):
+        WebhookEvent.objects.filter(pk=event_id).update(queued_at=now)
+        try:
+            _send_apply(event_id)
+        except WebhookQueueDown:
+            break  # still down: the next sweep tries again
+        swept += 1
+    return swept
 
 
 def webhook_apply(*, event_id: int) -> str:

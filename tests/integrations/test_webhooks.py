@@ -2,14 +2,17 @@
 body in a header."""
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
 
+import kombu.exceptions
 import pytest
 import responses
 from django.db import DatabaseError
 from django.test import Client
+from django.utils import timezone
 
 from integrations import registry
 from integrations.models import WebhookEvent
@@ -131,6 +134,67 @@ def test_store_failure_answers_the_providers_retry_status(signer, monkeypatch):
 
     monkeypatch.setattr("integrations.webhook_views.webhook_store", broken_store)
     assert post(payload({"id": "evt-1"})).status_code == 429
+
+
+class Broker:
+    """apply_webhook_task.delay as the broker answers it: down (refusing) or up (recording)."""
+
+    def __init__(self, monkeypatch):
+        self.down, self.sent = False, []
+        monkeypatch.setattr("integrations.tasks.apply_webhook_task.delay", self.delay)
+
+    def delay(self, event_id):
+        if self.down:
+            raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379.")
+        self.sent.append(event_id)
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    return Broker(monkeypatch)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_the_broker_refuses_is_kept_and_the_provider_asked_to_deliver_again(
+    signer, broker
+):
+    broker.down = True
+    body = payload({"id": "evt-1"})
+    assert post(body).status_code == 429  # the provider's "deliver again"
+    event = WebhookEvent.objects.get()
+    assert (event.state, event.queued_at) == (WebhookEvent.State.RECEIVED, None)
+
+    broker.down = False
+    assert post(body).status_code == 200  # the redelivery queues the stored event
+    assert broker.sent == [event.pk]
+    assert post(body).status_code == 200  # and a later one is a replay again
+    assert broker.sent == [event.pk]
+    assert WebhookEvent.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweeper_queues_events_the_broker_refused_or_lost(signer, broker):
+    from integrations.services.webhooks import webhook_sweep
+
+    broker.down = True
+    post(payload({"id": "refused"}))
+    broker.down = False
+    post(payload({"id": "lost"}, {"id": "fresh"}))
+    post(payload({"id": "applied"}))
+    refused, lost, fresh, applied = (
+        WebhookEvent.objects.get(event_key=key) for key in ("refused", "lost", "fresh", "applied")
+    )
+    webhook_apply(event_id=applied.pk)
+    broker.sent.clear()
+
+    assert webhook_sweep() == 0  # nothing is late yet
+    long_ago = timezone.now() - datetime.timedelta(minutes=11)
+    WebhookEvent.objects.exclude(pk=fresh.pk).update(received_at=long_ago)
+    WebhookEvent.objects.filter(pk__in=[lost.pk, applied.pk]).update(queued_at=long_ago)
+
+    assert webhook_sweep() == 2
+    assert sorted(broker.sent) == sorted([refused.pk, lost.pk])
+    assert webhook_sweep() == 0  # sent again only once its new message is late too
 
 
 def test_failed_apply_keeps_the_error_and_can_be_applied_again(signer):

@@ -91,6 +91,8 @@ class SyncRecord(TenantModel):
         indexes = [
             models.Index(fields=["connection", "state", "queued_at"]),
             models.Index(fields=["object_type", "object_id"]),
+            # Webhooks and the reconciler find our record from the provider's id.
+            models.Index(fields=["connection", "external_id"]),
         ]
 
     def __str__(self) -> str:

@@ -143,7 +143,9 @@ def get(ctx: Ctx) -> ApiResult:
             if contact is None
             else ApiResult(200, ctx.envelope("Contacts", [serialize(contact)]))
         )
-    rows: list | ApiResult = list(XeroContact.objects.filter(tenant=ctx.tenant).order_by("name"))
+    rows: list | ApiResult = list(
+        modified_since(ctx, XeroContact.objects.filter(tenant=ctx.tenant).order_by("name"))
+    )
     if not ctx.flag("includeArchived"):
         rows = [c for c in rows if c.status != XeroContact.Status.ARCHIVED]
     if ids := {parse_uuid(i) for i in ctx.csv("IDs")}:
@@ -151,7 +153,6 @@ def get(ctx: Ctx) -> ApiResult:
     if term := ctx.param("searchTerm").lower():
         fields = ("name", "first_name", "last_name", "contact_number", "email")
         rows = [c for c in rows if any(term in getattr(c, f).lower() for f in fields)]
-    rows = modified_since(ctx, rows, lambda c: c.updated_utc)
     rows = filter_where(ctx, rows, record)
     if isinstance(rows, ApiResult):
         return rows

@@ -151,7 +151,7 @@ def get(ctx: Ctx) -> ApiResult:
         if invoice is None:
             return NOT_FOUND
         return ApiResult(200, ctx.envelope("Invoices", [serialize(invoice, unitdp=ctx.unitdp)]))
-    rows: list | ApiResult = list(queryset(ctx))
+    rows: list | ApiResult = list(modified_since(ctx, queryset(ctx)))
     if ids := {parse_uuid(i) for i in ctx.csv("IDs")}:
         rows = [i for i in rows if i.invoice_id in ids]
     if numbers := set(ctx.csv("InvoiceNumbers")):
@@ -164,7 +164,6 @@ def get(ctx: Ctx) -> ApiResult:
         rows = [i for i in rows if i.created_by_app_id == ctx.app.pk]
     if term := ctx.param("searchTerm").lower():
         rows = [i for i in rows if term in i.invoice_number.lower() or term in i.reference.lower()]
-    rows = modified_since(ctx, rows, lambda i: i.updated_utc)
     rows = filter_where(ctx, rows, record)
     if isinstance(rows, ApiResult):
         return rows

@@ -115,7 +115,7 @@ def get(ctx: Ctx) -> ApiResult:
         if payment is None:
             return NOT_FOUND
         return ApiResult(200, ctx.envelope("Payments", [serialize(payment)]))
-    rows: list | ApiResult = modified_since(ctx, list(_queryset(ctx)), lambda p: p.updated_utc)
+    rows: list | ApiResult = list(modified_since(ctx, _queryset(ctx)))
     rows = filter_where(ctx, rows, record)
     if isinstance(rows, ApiResult):
         return rows

@@ -8,6 +8,8 @@ cannot lose an invoice. Workers claim records with SKIP LOCKED, so two never pus
 
 import datetime
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -329,7 +331,13 @@ def _push_batch(
 
 
 def sync_push_due(*, connection_id: int, max_batches: int = MAX_BATCHES_PER_TASK) -> PushSummary:
-    """Push the connection's due records, batch after batch, within its rate limit."""
+    """Push the connection's due records, batch after batch, within its rate limit.
+
+    Where the provider allows several calls at once (Xero: 5), a task that claims a full
+    batch enqueues another, which takes the next batch meanwhile: up to that many batches
+    are in flight, each in its own concurrency slot. A task that finds every slot taken
+    stops: the slot holders carry on until nothing is due.
+    """
     total = PushSummary()
     connection = Connection.objects.filter(pk=connection_id).first()
     provider = registry.get(connection.provider) if connection else None
@@ -342,41 +350,75 @@ def sync_push_due(*, connection_id: int, max_batches: int = MAX_BATCHES_PER_TASK
     )
     for _ in range(max_batches):
         connection.refresh_from_db()
-        if limiter is not None:
-            wait = limiter.acquire()
-            if wait:
-                enqueue_push(connection.pk, countdown=wait)
+        with _slot(limiter) as free:
+            if not free:
                 total.deferred = True
                 return total
-        records = _claim(connection, provider.batch_size)
-        if not records:
-            return total
-        if not _active_after_claim(connection, records):
-            total.failed += len(records)
-            continue
-        try:
-            summary = _run_batch(connection, provider, records, limiter)
-        except RateLimited as error:
-            wait = error.retry_after or 60.0
-            if limiter is not None:
-                limiter.block(wait)
-            _release(records, after_seconds=wait)
-            activity_record(
-                connection=connection,
-                action="push",
-                result="retry",
-                message=f"Rate limited; waiting {wait:.0f}s",
-            )
-            enqueue_push(connection.pk, countdown=wait)
-            total.deferred = True
-            return total
-        total.pushed += summary.pushed
-        total.failed += summary.failed
-        if summary.deferred:
-            total.deferred = True
-            return total
+            if not _push_next_batch(connection, provider, limiter, total):
+                return total
     enqueue_push(connection.pk)  # more may be due; another task carries on
     return total
+
+
+@contextmanager
+def _slot(limiter: RateLimiter | None) -> Iterator[bool]:
+    if limiter is None:
+        yield True
+        return
+    # The slot lasts as long as the claim: a worker killed mid-batch frees both at once.
+    with limiter.concurrency_slot(lease_seconds=CLAIM_SECONDS) as free:
+        yield free
+
+
+def _push_next_batch(
+    connection: Connection,
+    provider: registry.Provider,
+    limiter: RateLimiter | None,
+    total: PushSummary,
+) -> bool:
+    """Claim and push one batch, adding to `total`. False when the task should stop: nothing
+    more is due, or the limit says wait (a later task is enqueued for then)."""
+    records = _claim(connection, provider.batch_size)
+    if not records:
+        return False
+    if limiter is not None:
+        # After the claim, so that finding nothing to push spends none of the limit.
+        wait = limiter.acquire()
+        if wait:
+            _release(records, after_seconds=wait)
+            enqueue_push(connection.pk, countdown=wait)
+            total.deferred = True
+            return False
+    full = len(records) == provider.batch_size
+    if full and _slot_free(limiter):
+        enqueue_push(connection.pk)  # another worker takes the next batch meanwhile
+    if not _active_after_claim(connection, records):
+        total.failed += len(records)
+        return full
+    try:
+        summary = _push_batch(connection, provider, records)
+    except RateLimited as error:
+        wait = error.retry_after or 60.0
+        if limiter is not None:
+            limiter.block(wait)
+        _release(records, after_seconds=wait)
+        activity_record(
+            connection=connection,
+            action="push",
+            result="retry",
+            message=f"Rate limited; waiting {wait:.0f}s",
+        )
+        enqueue_push(connection.pk, countdown=wait)
+        total.deferred = True
+        return False
+    total.pushed += summary.pushed
+    total.failed += summary.failed
+    return full  # a partial batch took the last of what was due
+
+
+def _slot_free(limiter: RateLimiter | None) -> bool:
+    concurrent = limiter.limit.concurrent if limiter is not None else None
+    return bool(concurrent) and limiter.in_flight() < concurrent
 
 
 def _active_after_claim(connection: Connection, records: list[SyncRecord]) -> bool:
@@ -401,23 +443,6 @@ def _active_after_claim(connection: Connection, records: list[SyncRecord]) -> bo
         for record in records:
             _record_failed(connection, record, not_active)
     return False
-
-
-def _run_batch(
-    connection: Connection,
-    provider: registry.Provider,
-    records: list[SyncRecord],
-    limiter: RateLimiter | None,
-) -> PushSummary:
-    if limiter is None:
-        return _push_batch(connection, provider, records)
-    # The slot lasts as long as the claim: a worker killed mid-batch frees both at once.
-    with limiter.concurrency_slot(lease_seconds=CLAIM_SECONDS) as free:
-        if not free:
-            _release(records, after_seconds=1)
-            enqueue_push(connection.pk, countdown=1)
-            return PushSummary(deferred=True)
-        return _push_batch(connection, provider, records)
 
 
 def sync_sweep(*, older_than: datetime.timedelta = SWEEP_AFTER) -> int:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from integrations import registry
 from integrations.errors import RateLimited, RemoteTimeout, TransientError, ValidationFailed
 from integrations.models import Connection, SyncActivity, SyncRecord
+from integrations.ratelimit import RateLimiter
 from integrations.services.sync import (
     sync_now,
     sync_push_due,
@@ -174,6 +175,68 @@ def test_push_in_batches_marks_synced_and_counts(org, connection):
     connection.refresh_from_db()
     assert connection.invoices_synced == 3
     assert connection.last_sync_at is not None
+
+
+class SentPushes(list):
+    """push_connection_task.apply_async as the broker receives it."""
+
+    def __call__(self, args, countdown=0):
+        self.append(countdown)
+
+
+@pytest.fixture
+def sent_pushes(monkeypatch):
+    sent = SentPushes()
+    monkeypatch.setattr("integrations.tasks.push_connection_task.apply_async", sent)
+    return sent
+
+
+@responses.activate
+def test_a_full_batch_enqueues_another_push_so_the_next_batch_goes_meanwhile(
+    org, connection, sent_pushes, django_capture_on_commit_callbacks
+):
+    """The provider allows 5 calls at once: a second worker takes the next batch while the
+    first is on the wire."""
+    for _ in range(5):
+        finalised_invoice(org)
+    responses.post(PUSH_URL, json=ok_items("x1", "x2"))
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_push_due(connection_id=connection.pk, max_batches=1)
+    # One for the next batch, sent before this one was pushed; one because more may be due.
+    assert sent_pushes == [0, 0]
+
+
+@responses.activate
+def test_a_last_partial_batch_enqueues_nothing_more(
+    org, connection, sent_pushes, django_capture_on_commit_callbacks
+):
+    finalised_invoice(org)
+    responses.post(PUSH_URL, json=ok_items("x1"))
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = sync_push_due(connection_id=connection.pk)
+    assert summary.pushed == 1
+    assert sent_pushes == []
+
+
+def test_a_push_that_finds_every_slot_taken_stops_without_claiming(
+    org, connection, sent_pushes, django_capture_on_commit_callbacks
+):
+    """Five tasks are pushing this connection's batches already; they carry on until nothing
+    is due, so a sixth takes nothing (and no record waits on it)."""
+    invoice = finalised_invoice(org)
+    limiter = RateLimiter(key=f"connection:{connection.pk}", limit=PushingProvider.rate_limit)
+    held = [limiter.concurrency_slot() for _ in range(5)]
+    assert all(slot.__enter__() for slot in held)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            summary = sync_push_due(connection_id=connection.pk)
+    finally:
+        for slot in held:
+            slot.__exit__(None, None, None)
+    assert (summary.deferred, summary.pushed) == (True, 0)
+    record = record_of(invoice)
+    assert (record.state, record.last_attempt_at) == (SyncRecord.State.PENDING, None)
+    assert sent_pushes == []
 
 
 @responses.activate

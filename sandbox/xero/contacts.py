@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
 from sandbox.models import XeroContact, XeroTenant
@@ -224,8 +225,8 @@ def _process(ctx: Ctx, data: dict[str, Any], *, create_only: bool) -> Outcome:
         if contact.pk:
             element["ContactID"] = str(contact.contact_id)
         return Outcome(element, errors)
-    contact.updated_utc = dates.now()
-    contact.save()
+    if not _save(contact):
+        return Outcome(_echo(data), [DUPLICATE_NAME.format(name=contact.name)])
     return Outcome(serialize(contact))
 
 
@@ -269,6 +270,18 @@ def for_invoice(ctx: Ctx, data: Any) -> tuple[XeroContact | None, str]:
         errors = _apply(contact, data)
         if errors:
             return None, errors[0]
-        contact.updated_utc = dates.now()
-        contact.save()
+        if not _save(contact):
+            return None, DUPLICATE_NAME.format(name=contact.name)
     return contact, ""
+
+
+def _save(contact: XeroContact) -> bool:
+    """Save; False when another request took the same name a moment ago (its contact was not
+    committed yet when this one was checked): Xero's answer for a name taken."""
+    contact.updated_utc = dates.now()
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        return False
+    return True

@@ -25,10 +25,17 @@ def sweep_pending_task() -> None:
 
 @shared_task(bind=True, max_retries=5, **RELIABLE)
 def apply_webhook_task(self, event_id: int) -> None:
-    from integrations.services.webhooks import WebhookApplyFailed, webhook_apply
+    from integrations.services.webhooks import (
+        WebhookApplyDeferred,
+        WebhookApplyFailed,
+        webhook_apply,
+    )
 
     try:
         webhook_apply(event_id=event_id)
+    except WebhookApplyDeferred as deferred:
+        # A new message, not a retry: waiting for a rate limit spends none of the retries.
+        apply_webhook_task.apply_async((event_id,), countdown=deferred.seconds)
     except WebhookApplyFailed as error:
         raise self.retry(exc=error, countdown=min(600, 15 * 2**self.request.retries)) from error
 

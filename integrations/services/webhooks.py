@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from integrations import registry
+from integrations.errors import RateLimited
 from integrations.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -137,6 +138,14 @@ def webhook_apply(*, event_id: int) -> str:
     provider = registry.get(event.provider)
     try:
         applied = provider.apply_webhook(event=event) if provider is not None else False
+    except RateLimited as error:
+        # Pacing, not failure: the event stays received and goes again once the provider's
+        # limit allows (the sweeper sends it if that message is lost).
+        wait = error.retry_after or 60.0
+        WebhookEvent.objects.filter(pk=event.pk).update(
+            queued_at=timezone.now() + datetime.timedelta(seconds=wait)
+        )
+        raise WebhookApplyDeferred(wait) from error
     except Exception as error:
         event.state = WebhookEvent.State.FAILED
         event.error = traceback.format_exc()[-5000:]
@@ -151,3 +160,11 @@ def webhook_apply(*, event_id: int) -> str:
 
 class WebhookApplyFailed(Exception):
     pass
+
+
+class WebhookApplyDeferred(Exception):
+    """The provider's rate limit is spent: apply again after `seconds`."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"Rate limited; apply again in {seconds:.0f}s")
+        self.seconds = seconds

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from integrations import registry
+from integrations.errors import RateLimited
 from integrations.models import WebhookEvent
 from integrations.services.webhooks import WebhookApplyFailed, webhook_apply
 
@@ -39,6 +40,8 @@ class SigningProvider(registry.Provider):
         return [registry.InboundEvent(key=str(e["id"]), payload=e) for e in data["events"]]
 
     def apply_webhook(self, *, event):
+        if event.payload.get("limited"):
+            raise RateLimited("Minute limit reached", retry_after=42)
         if event.payload.get("explode"):
             raise RuntimeError("remote invoice vanished")
         APPLIED.append(event.event_key)
@@ -213,6 +216,27 @@ def test_failed_apply_keeps_the_error_and_can_be_applied_again(signer):
     event.refresh_from_db()
     assert event.error == ""
     assert event.attempts == 2
+
+
+def test_a_rate_limited_apply_waits_for_the_limit_without_failing(signer, monkeypatch):
+    """Reading the invoice from the provider met its rate limit (a bulk push is spending
+    it): the event is not failed and goes again when the limit allows, with its retries
+    untouched."""
+    from integrations.tasks import apply_webhook_task
+
+    post(payload({"id": "evt-5", "limited": True}))
+    event = WebhookEvent.objects.get()
+    later = []
+    monkeypatch.setattr(
+        apply_webhook_task, "apply_async", lambda args, countdown: later.append((args, countdown))
+    )
+
+    apply_webhook_task.apply(args=(event.pk,))
+
+    event.refresh_from_db()
+    assert (event.state, event.error) == (WebhookEvent.State.RECEIVED, "")
+    assert later == [((event.pk,), 42)]
+    assert event.queued_at > timezone.now() + datetime.timedelta(seconds=40)
 
 
 def test_event_for_nothing_of_ours_is_ignored_not_failed(signer):

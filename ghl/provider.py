@@ -193,8 +193,26 @@ class GhlProvider(registry.Provider):
         if invoice.status == Invoice.Status.VOID:
             raise _not_pushable("Void invoices are not pushed to GoHighLevel")
 
-        location_id = connection.remote_account_id
+        contact_id = contact_known(connection=connection, customer=invoice.customer)
+        if contact_id:
+            try:
+                return self._send_invoice(client, connection, record, invoice, contact_id)
+            except ValidationFailed as error:
+                # Refused, so certainly not created: perhaps the contact went in GoHighLevel.
+                logger.info("GHL refused %s (%s); upserting its contact first", invoice, error)
         contact_id = contact_sync(client, connection=connection, customer=invoice.customer)
+        return self._send_invoice(client, connection, record, invoice, contact_id)
+
+    def _send_invoice(
+        self,
+        client: GhlClient,
+        connection: Connection,
+        record: SyncRecord,
+        invoice: Invoice,
+        contact_id: str,
+    ) -> registry.PushResult:
+        """Create the invoice in GoHighLevel, or update the one it already holds."""
+        location_id = connection.remote_account_id
         lines = list(invoice.lines.all())
         create = mapping.invoice_payload(
             invoice,
@@ -289,6 +307,24 @@ def _create_pending(record: SyncRecord, pending: bool) -> None:
     else:
         record.details.pop(CREATE_PENDING, None)
     SyncRecord.objects.filter(pk=record.pk).update(details=record.details)
+
+
+def contact_known(*, connection: Connection, customer: Customer) -> str:
+    """The customer's GHL contact id when it was upserted as it is now: no call needed."""
+    known = (
+        SyncRecord.objects.filter(
+            connection=connection,
+            object_type=ContentType.objects.get_for_model(Customer),
+            object_id=customer.pk,
+            state=SyncRecord.State.SYNCED,
+        )
+        .exclude(external_id="")
+        .values_list("external_id", "fingerprint")
+        .first()
+    )
+    if known and known[1] == mapping.contact_fingerprint(customer):
+        return known[0]
+    return ""
 
 
 def contact_sync(client: GhlClient, *, connection: Connection, customer: Customer) -> str:

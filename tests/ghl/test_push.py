@@ -129,6 +129,7 @@ def test_pushing_again_updates_the_same_ghl_invoice(connection, invoice, owner, 
 
     assert ghl_api["create"].call_count == 1
     assert ghl_api["update"].call_count == 2
+    assert ghl_api["upsert"].call_count == 1  # the contact, unchanged, is not sent again
     body = json.loads(ghl_api["update"].calls.last.request.content)
     assert body["invoiceItems"][0]["qty"] == 2
     assert body["invoiceItems"][0]["name"] == "Boiler service"
@@ -138,6 +139,41 @@ def test_pushing_again_updates_the_same_ghl_invoice(connection, invoice, owner, 
     assert record.external_id == GHL_INVOICE_ID
     connection.refresh_from_db()
     assert connection.invoices_synced == 1  # counted once, however often it is pushed
+
+
+def test_an_edited_customer_is_upserted_again_before_its_next_invoice(
+    connection, invoice, customer, owner, ghl_api
+):
+    push(connection, invoice, owner)
+    customer.email = "ada@engines.example.test"
+    customer.save()
+
+    push(connection, invoice, owner)
+
+    assert ghl_api["upsert"].call_count == 2
+    upsert = json.loads(ghl_api["upsert"].calls.last.request.content)
+    assert upsert["email"] == "ada@engines.example.test"
+
+
+def test_a_refusal_with_a_known_contact_upserts_it_and_tries_once_more(
+    connection, invoice, owner, ghl_api
+):
+    """The contact was deleted in GoHighLevel since it was last upserted: the invoice is
+    refused with the id Torqueflow knew; upserting it again gives the id to use."""
+    push(connection, invoice, owner)
+    ghl_api["update"].mock(
+        side_effect=[
+            httpx.Response(422, json=fixture("error_422_unprocessable.json")),
+            httpx.Response(200, json=fixture("invoice_updated.json")),
+        ]
+    )
+
+    summary = push(connection, invoice, owner)
+
+    assert summary.pushed == 1
+    assert ghl_api["upsert"].call_count == 2
+    assert ghl_api["update"].call_count == 2
+    assert invoice_record(connection, invoice).state == SyncRecord.State.SYNCED
 
 
 def test_an_unchanged_invoice_is_not_sent_again_unless_asked(connection, invoice, ghl_api):

@@ -33,6 +33,7 @@ from integrations.errors import (
     TransientError,
     ValidationFailed,
 )
+from integrations.locks import connection_lock
 from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.ratelimit import RateLimiter
 from integrations.services.activity import activity_record
@@ -403,30 +404,45 @@ class _BatchPush:
             party = item.invoice.party
             parties[(type(party), party.pk)] = party
         known = self._known_contacts(parties.values())
-        missing = [p for key, p in parties.items() if key not in known]
         failures: dict[tuple[type, int], IntegrationError] = {}
-        if missing:
-            waiting = [
-                item
-                for item in items
-                if (type(item.invoice.party), item.invoice.party.pk) not in known
-            ]
-            created = self._create_contacts(client, budget, missing, waiting)
-            for party in missing:
-                key = (type(party), party.pk)
-                outcome = created.get(key)
-                if isinstance(outcome, str):
-                    known[key] = outcome
-                else:
-                    failures[key] = outcome or TransientError(
-                        "Xero's answer did not include the contact"
-                    )
+        if any(key not in known for key in parties):
+            # Batches in flight at once often meet the same new customers: one creates them
+            # while the others wait, then find them known instead of colliding in Xero.
+            with connection_lock("xero-contacts", self.connection.pk):
+                known = self._known_contacts(parties.values())
+                missing = [p for key, p in parties.items() if key not in known]
+                if missing:
+                    self._create_missing(client, budget, items, missing, known, failures)
         for item in items:
             key = (type(item.invoice.party), item.invoice.party.pk)
             if key in known:
                 item.contact_id = known[key]
             else:
                 self._fail(item.record, failures[key])
+
+    def _create_missing(
+        self,
+        client: XeroClient,
+        budget: _CallBudget,
+        items: list[_Item],
+        missing: list,
+        known: dict[tuple[type, int], str],
+        failures: dict[tuple[type, int], IntegrationError],
+    ) -> None:
+        """Create the missing contacts; each lands in `known` (its ContactID) or `failures`."""
+        waiting = [
+            item for item in items if (type(item.invoice.party), item.invoice.party.pk) not in known
+        ]
+        created = self._create_contacts(client, budget, missing, waiting)
+        for party in missing:
+            key = (type(party), party.pk)
+            outcome = created.get(key)
+            if isinstance(outcome, str):
+                known[key] = outcome
+            else:
+                failures[key] = outcome or TransientError(
+                    "Xero's answer did not include the contact"
+                )
 
     def _known_contacts(self, parties) -> dict[tuple[type, int], str]:
         known = {}

@@ -334,9 +334,9 @@ def sync_push_due(*, connection_id: int, max_batches: int = MAX_BATCHES_PER_TASK
     """Push the connection's due records, batch after batch, within its rate limit.
 
     Where the provider allows several calls at once (Xero: 5), a task that claims a full
-    batch enqueues another, which takes the next batch meanwhile: up to that many batches
-    are in flight, each in its own concurrency slot. A task that finds every slot taken
-    stops: the slot holders carry on until nothing is due.
+    batch enqueues another, which takes the next batch meanwhile: up to one fewer batches
+    than that are in flight, each in its own concurrency slot. A task that finds every slot
+    taken stops: the slot holders carry on until nothing is due.
     """
     total = PushSummary()
     connection = Connection.objects.filter(pk=connection_id).first()
@@ -417,8 +417,10 @@ def _push_next_batch(
 
 
 def _slot_free(limiter: RateLimiter | None) -> bool:
+    """Room for one more batch in flight, keeping one of the provider's concurrent calls for
+    what does not push (a webhook's read, a Sync now's push, the reconciler)."""
     concurrent = limiter.limit.concurrent if limiter is not None else None
-    return bool(concurrent) and limiter.in_flight() < concurrent
+    return bool(concurrent) and limiter.in_flight() < concurrent - 1
 
 
 def _active_after_claim(connection: Connection, records: list[SyncRecord]) -> bool:

@@ -6,15 +6,12 @@ for the lock re-reads the row and uses the token the first caller stored.
 """
 
 import datetime
-import fcntl
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import requests
-from django.conf import settings
 from django.db import connection as db_connection
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +20,7 @@ from requests_oauthlib import OAuth2Session
 
 from integrations import registry
 from integrations.errors import ConnectionNotActive, ReauthRequired, TransientError
+from integrations.locks import file_lock
 from integrations.models import Connection
 
 from .activity import activity_record
@@ -127,14 +125,8 @@ def _refresh_lock(connection_id: int) -> Iterator[Connection]:
         with transaction.atomic():
             yield Connection.objects.select_for_update().get(pk=connection_id)
         return
-    lock_dir = Path(settings.VAR_DIR) / "locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / f"connection-{connection_id}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield Connection.objects.get(pk=connection_id)
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    with file_lock(f"connection-{connection_id}"):
+        yield Connection.objects.get(pk=connection_id)
 
 
 def access_token_get(*, connection_id: int, refused_token: str | None = None) -> str:

@@ -207,6 +207,27 @@ def test_a_full_batch_enqueues_another_push_so_the_next_batch_goes_meanwhile(
 
 
 @responses.activate
+def test_batches_in_flight_stop_one_short_of_the_concurrent_limit(
+    org, connection, sent_pushes, django_capture_on_commit_callbacks
+):
+    """Three other batches in flight and this one make four of the provider's five: the
+    fifth call is left for webhook reads and Sync now."""
+    for _ in range(5):
+        finalised_invoice(org)
+    responses.post(PUSH_URL, json=ok_items("x1", "x2"))
+    limiter = RateLimiter(key=f"connection:{connection.pk}", limit=PushingProvider.rate_limit)
+    others = [limiter.concurrency_slot() for _ in range(3)]
+    assert all(slot.__enter__() for slot in others)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            sync_push_due(connection_id=connection.pk, max_batches=1)
+    finally:
+        for slot in others:
+            slot.__exit__(None, None, None)
+    assert sent_pushes == [0]  # only "more may be due", no second batch meanwhile
+
+
+@responses.activate
 def test_a_last_partial_batch_enqueues_nothing_more(
     org, connection, sent_pushes, django_capture_on_commit_callbacks
 ):

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-BENCHES = ("push", "ingest", "pages")
+BENCHES = ("push", "ingest", "pages", "reconcile", "latency")
 
 
 def main() -> None:

@@ -24,6 +24,10 @@ from django.core.cache import cache as django_cache
 
 from .registry import RateLimit
 
+# The window is counted this much longer than the provider's: a call reaches the provider a
+# moment after it was counted here, and calls do not all take the same moment, so a call
+# counted just after the window passed could still land in the provider's window.
+WINDOW_MARGIN = 0.02
 # How long a slot is held at most unless the caller says otherwise.
 DEFAULT_LEASE_SECONDS = 120.0
 
@@ -144,7 +148,7 @@ class RateLimiter:
         blocked = self.blocked_for()
         if blocked:
             return blocked
-        period = self.limit.period_seconds
+        period = self.limit.period_seconds * (1 + WINDOW_MARGIN)
         return self.store.take_call(f"{self.key}:calls", self.clock(), period, self.limit.calls)
 
     @contextmanager

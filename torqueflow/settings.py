@@ -83,6 +83,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'torqueflow.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections (`?conn_max_age=60` on DATABASE_URL, as docker-compose.yml sets) are
+# checked before each request reuses one.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server, worker and beat share one file.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 LOGS = ROOT / "var" / "bench"
 STOP_SECONDS = 10
+CONN_MAX_AGE = 60  # seconds, as docker-compose.yml's DATABASE_URL
 
 
 def log(message: str) -> None:
@@ -253,8 +254,15 @@ class Stack:
         self._drop_database()
 
     def _database_url(self) -> str:
+        """The bench's database, with persistent connections as production has them
+        (docker-compose.yml)."""
         parts = urlsplit(self._base_database_url)
-        return urlunsplit(parts._replace(path=f"/{self._database}"))
+        query = (
+            parts.query
+            if "conn_max_age" in parts.query
+            else "&".join(q for q in (parts.query, f"conn_max_age={CONN_MAX_AGE}") if q)
+        )
+        return urlunsplit(parts._replace(path=f"/{self._database}", query=query))
 
     def _admin(self, sql: str) -> None:
         import psycopg

@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 
 from invoicing.models import NominalCode
 
-POLL = 20_000  # ms: the badge polls every 2 s; the worker pushes in well under that
+POLL = 20_000  # ms: the badge polls every second; the worker pushes in well under that
 
 
 def connect_xero(page: Page) -> None:

@@ -84,7 +84,7 @@ def test_badges_show_each_state_with_its_hover_text(org, owner_client, connectio
     assert html.count(">Synced to Ledger</span>") == 1
     assert 'title="Last synced' in html
     assert html.count(">Pending</span>") == 1
-    assert 'hx-trigger="every 2s"' in html  # the pending badge polls
+    assert 'hx-trigger="every 1s"' in html  # the pending badge polls
     assert 'title="Unmapped nominal code">Sync failed</span>' in html
     assert ">Not synced</span>" not in html  # the list shows only what was sent
     assert f"badge/{draft.pk}" not in html

@@ -24,6 +24,7 @@ from integrations.errors import (
     ValidationFailed,
 )
 from integrations.models import Connection, SyncRecord, WebhookEvent
+from integrations.selectors import record_for
 from invoicing.models import Customer, Invoice
 
 from . import inbound, mapping, selectors, signatures
@@ -311,19 +312,14 @@ def _create_pending(record: SyncRecord, pending: bool) -> None:
 
 def contact_known(*, connection: Connection, customer: Customer) -> str:
     """The customer's GHL contact id when it was upserted as it is now: no call needed."""
-    known = (
-        SyncRecord.objects.filter(
-            connection=connection,
-            object_type=ContentType.objects.get_for_model(Customer),
-            object_id=customer.pk,
-            state=SyncRecord.State.SYNCED,
-        )
-        .exclude(external_id="")
-        .values_list("external_id", "fingerprint")
-        .first()
-    )
-    if known and known[1] == mapping.contact_fingerprint(customer):
-        return known[0]
+    record = record_for(connection, customer)
+    if (
+        record is not None
+        and record.state == SyncRecord.State.SYNCED
+        and record.external_id
+        and record.fingerprint == mapping.contact_fingerprint(customer)
+    ):
+        return record.external_id
     return ""
 
 

@@ -4,15 +4,15 @@ several invoices at once. Remote errors reach the caller as IntegrationError."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Connection, SyncRecord
+from integrations.selectors import record_for
 from integrations.services.activity import activity_record
 from integrations.services.sync import sync_now
-from invoicing.models import Customer, Invoice
+from invoicing.models import Invoice
 from invoicing.services.audit import audit_record
 
 from . import mapping, selectors
@@ -93,15 +93,10 @@ def payment_link_create(
     it updates that invoice rather than creating one; action "draft": nothing is sent)."""
     record = _pushed_record(connection, invoice)
     user_id = _user_id(connection)
-    contact_id = record.details.get("contact_id") or (
-        SyncRecord.objects.filter(
-            connection=connection,
-            object_type=ContentType.objects.get_for_model(Customer),
-            object_id=invoice.customer_id,
-        )
-        .values_list("external_id", flat=True)
-        .first()
-    )
+    contact_id = record.details.get("contact_id")
+    if not contact_id:
+        contact = record_for(connection, invoice.customer)
+        contact_id = contact.external_id if contact else ""
     if not contact_id:
         raise ValidationError("Push the invoice to GoHighLevel again first.")
     create = mapping.invoice_payload(

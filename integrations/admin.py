@@ -1,8 +1,7 @@
 from django.contrib import admin, messages
-from django.utils import timezone
 
 from .models import Connection, SyncActivity, SyncRecord, WebhookEvent
-from .services.webhooks import WebhookQueueDown, enqueue_apply
+from .services.webhooks import WebhookQueueDown, webhook_requeue
 
 
 @admin.register(Connection)
@@ -38,12 +37,11 @@ class WebhookEventAdmin(admin.ModelAdmin):
     @admin.action(description="Apply the selected events again")
     def retry_apply(self, request, queryset):
         count = 0
-        for event in queryset.exclude(state=WebhookEvent.State.APPLIED):
-            event.state = WebhookEvent.State.RECEIVED
-            event.queued_at = timezone.now()
-            event.save(update_fields=["state", "queued_at"])
+        for event_id in queryset.exclude(state=WebhookEvent.State.APPLIED).values_list(
+            "pk", flat=True
+        ):
             try:
-                enqueue_apply(event.pk)
+                webhook_requeue(event_id=event_id)
             except WebhookQueueDown:
                 self.message_user(
                     request,

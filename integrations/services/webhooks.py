@@ -108,13 +108,21 @@ def webhook_sweep(
     )
     swept = 0
     for event_id in due.values_list("pk", flat=True):
-        WebhookEvent.objects.filter(pk=event_id).update(queued_at=now)
         try:
-            _send_apply(event_id)
+            webhook_requeue(event_id=event_id)
         except WebhookQueueDown:
             break  # still down: the next sweep tries again
         swept += 1
     return swept
+
+
+def webhook_requeue(*, event_id: int) -> None:
+    """Send an event's apply task again, as received (a failed one too); an applied event
+    stays as it is. Raises WebhookQueueDown when the broker refuses it."""
+    WebhookEvent.objects.filter(pk=event_id).exclude(state=WebhookEvent.State.APPLIED).update(
+        state=WebhookEvent.State.RECEIVED, queued_at=timezone.now()
+    )
+    enqueue_apply(event_id)
 
 
 def webhook_apply(*, event_id: int) -> str:

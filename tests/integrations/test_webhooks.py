@@ -200,6 +200,32 @@ def test_the_sweeper_queues_events_the_broker_refused_or_lost(signer, broker):
     assert webhook_sweep() == 0  # sent again only once its new message is late too
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_applies_failed_events_again_and_says_when_the_queue_is_down(
+    signer, broker, admin_client
+):
+    post(payload({"id": "evt-7", "explode": True}))
+    post(payload({"id": "evt-8", "explode": True}))
+    failed = list(WebhookEvent.objects.order_by("pk"))
+    WebhookEvent.objects.update(state=WebhookEvent.State.FAILED)
+    broker.sent.clear()
+    url = "/admin/integrations/webhookevent/"
+    action = {"action": "retry_apply", "_selected_action": [e.pk for e in failed]}
+
+    broker.down = True
+    response = admin_client.post(url, action, follow=True)
+    assert "the queue is unreachable" in response.content.decode()
+    assert broker.sent == []
+
+    broker.down = False
+    response = admin_client.post(url, action, follow=True)
+    assert "2 event(s) queued again." in response.content.decode()
+    assert sorted(broker.sent) == [e.pk for e in failed]
+    assert set(WebhookEvent.objects.values_list("state", flat=True)) == {
+        WebhookEvent.State.RECEIVED
+    }
+
+
 def test_failed_apply_keeps_the_error_and_can_be_applied_again(signer):
     post(payload({"id": "evt-9", "explode": True}))
     event = WebhookEvent.objects.get()

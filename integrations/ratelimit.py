@@ -78,7 +78,7 @@ class _RedisStore:
     def hold(self, key: str, member: str, now: float, lease: float, concurrent: int) -> bool:
         return bool(_script(_HOLD_SLOT)(keys=[key], args=[now, lease, concurrent, member]))
 
-    def release(self, key: str, member: str) -> None:
+    def release(self, key: str, member: str, now: float) -> None:
         _redis().zrem(key, member)
 
     def held(self, key: str, now: float) -> int:
@@ -110,11 +110,11 @@ class _CacheStore:
         django_cache.set(key, slots, math.ceil(max(slots.values()) - now) + 1)
         return True
 
-    def release(self, key: str, member: str) -> None:
+    def release(self, key: str, member: str, now: float) -> None:
         slots = django_cache.get(key, {})
         if slots.pop(member, None) is not None:
-            ttl = max(slots.values(), default=0) - time.time()
-            django_cache.set(key, slots, max(1, math.ceil(ttl) + 1))
+            ttl = max(slots.values(), default=now) - now
+            django_cache.set(key, slots, math.ceil(ttl) + 1)
 
     def held(self, key: str, now: float) -> int:
         return sum(1 for ends in django_cache.get(key, {}).values() if ends > now)
@@ -164,7 +164,7 @@ class RateLimiter:
             yield held
         finally:
             if held:
-                self.store.release(key, member)
+                self.store.release(key, member, self.clock())
 
     def in_flight(self) -> int:
         """Slots held now (by live holders, or dead ones whose lease has not run out)."""

@@ -1,6 +1,7 @@
 """Data for the benchmarks, made fast: an organisation with an owner, customers and a mapped
 nominal code; finalised invoices with lines written in bulk; and a Xero connection made
-through the sandbox's own consent and token endpoints. Needs Django set up (a harness.Stack)."""
+through the sandbox's own consent and token endpoints, and a GoHighLevel one the same way.
+Needs Django set up (a harness.Stack)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from accounts.models import Organisation
 from accounts.services import membership_add, organisation_create, user_create
 from integrations import registry
 from integrations.models import Connection, SyncRecord
-from integrations.services.connections import connection_activate
+from integrations.services.connections import connection_activate, connection_set_toggle
 from invoicing.models import Customer, Invoice, InvoiceLine, NominalCode
 from invoicing.money import line_amounts, totals
+from sandbox.ghl import constants as ghl_sandbox
 from sandbox.xero import constants as sandbox
 
 PASSWORD = "bench-password-not-secret"
@@ -126,52 +128,79 @@ def sync_records(
         )
 
 
-# --- Xero through the sandbox ---------------------------------------------------------------
+# --- connecting through the sandbox's consent pages ------------------------------------------
 
 
-def _hidden(html: str, name: str) -> str:
+def hidden_field(html: str, name: str) -> str:
+    """The value of a form's hidden field (the CSRF token of a consent or login page)."""
     match = re.search(rf'name="{name}" value="([^"]*)"', html)
     if not match:
-        raise RuntimeError(f"no {name} on the sandbox's consent page")
+        raise RuntimeError(f"no {name} on the page")
     return match.group(1)
 
 
-def xero_token(base_url: str, tenant_id: str) -> dict:
-    """Consent for one tenant on the sandbox's authorize page, then the code exchange: the
-    token response Xero's identity server would give Torqueflow."""
-    provider = registry.get("xero")
-    config = provider.oauth_config()
-    redirect_uri = f"{base_url}/settings/integrations/xero/callback/"
+def _consent(provider_key: str, base_url: str, page_url: str, choice: dict[str, str]) -> tuple:
+    """Allow on the sandbox's consent page (a form post, as the user does): the provider's
+    OAuth config, the redirect URI and the authorisation code the page redirects with."""
+    config = registry.get(provider_key).oauth_config()
+    redirect_uri = f"{base_url}/settings/integrations/{provider_key}/callback/"
     query = {
         "response_type": "code",
         "client_id": config.client_id,
         "redirect_uri": redirect_uri,
         "scope": " ".join(config.scopes),
         "state": secrets.token_urlsafe(16),
+        **config.extra_authorize_params,
     }
-    authorize = f"{base_url}/sandbox/xero/identity/connect/authorize"
     with httpx.Client(timeout=30) as http:
-        page = http.get(authorize, params=query)
+        page = http.get(page_url, params=query)
         page.raise_for_status()
+        token = hidden_field(page.text, "csrfmiddlewaretoken")
         consent = http.post(
-            authorize,
+            page_url,
             params=query,
-            data={
-                "csrfmiddlewaretoken": _hidden(page.text, "csrfmiddlewaretoken"),
-                "tenant": tenant_id,
-                "decision": "allow",
-            },
+            data={"csrfmiddlewaretoken": token, **choice, "decision": "allow"},
         )
-        code = httpx.URL(consent.headers.get("location", "")).params.get("code")
-        if consent.status_code != 302 or not code:
-            raise RuntimeError(f"the sandbox gave no code ({consent.status_code})")
-        token = http.post(
-            config.token_url,
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
-            auth=(config.client_id, config.client_secret),
-        )
-        token.raise_for_status()
-        return token.json()
+    code = httpx.URL(consent.headers.get("location", "")).params.get("code")
+    if consent.status_code != 302 or not code:
+        raise RuntimeError(f"the {provider_key} sandbox gave no code ({consent.status_code})")
+    return config, redirect_uri, code
+
+
+def xero_token(base_url: str, tenant_id: str) -> dict:
+    """Consent for one tenant on the sandbox's authorize page, then the code exchange: the
+    token response Xero's identity server would give Torqueflow."""
+    page = f"{base_url}/sandbox/xero/identity/connect/authorize"
+    config, redirect_uri, code = _consent("xero", base_url, page, {"tenant": tenant_id})
+    token = httpx.post(
+        config.token_url,
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
+        auth=(config.client_id, config.client_secret),
+        timeout=30,
+    )
+    token.raise_for_status()
+    return token.json()
+
+
+def ghl_token(base_url: str, location_id: str) -> dict:
+    """The location chosen and Allowed on the sandbox's chooselocation page, then the code
+    exchange (a Location token): what GoHighLevel would give Torqueflow's callback."""
+    page = f"{base_url}/sandbox/ghl/oauth/chooselocation"
+    config, redirect_uri, code = _consent("ghl", base_url, page, {"location": location_id})
+    token = httpx.post(
+        config.token_url,
+        data={
+            "client_id": config.client_id,
+            "client_secret": config.client_secret,
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            **config.extra_token_params,
+        },
+        timeout=30,
+    )
+    token.raise_for_status()
+    return token.json()
 
 
 def connect_xero(org: Organisation, owner, base_url: str, tenant: int = 0) -> Connection:
@@ -185,6 +214,19 @@ def connect_xero(org: Organisation, owner, base_url: str, tenant: int = 0) -> Co
     return connection_activate(
         organisation=org, provider=provider, actor=owner, token=token, account=account
     )
+
+
+def connect_ghl(org: Organisation, owner, base_url: str, location: int = 0) -> Connection:
+    """An active GoHighLevel connection of `org` to the sandbox's demo location number
+    `location`, activated by the product's own service, with auto-push switched on."""
+    location_id = ghl_sandbox.stable_id(f"location:{ghl_sandbox.LOCATION_SEEDS[location]['key']}")
+    token = ghl_token(base_url, location_id)
+    provider = registry.get("ghl")
+    account = next(a for a in provider.remote_accounts(token=token) if a.id == location_id)
+    connection = connection_activate(
+        organisation=org, provider=provider, actor=owner, token=token, account=account
+    )
+    return connection_set_toggle(connection=connection, actor=owner, key="auto_push", value=True)
 
 
 def sandbox_stats(base_url: str, tenant: int = 0) -> dict:

@@ -56,8 +56,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import re
-import secrets
 import statistics
 import sys
 import time
@@ -84,6 +82,7 @@ CUSTOMERS = 3  # one untimed warm-up finalise each
 PUSH_CALLS = {"xero": 1, "ghl": 1}
 XERO_PAYMENT_CALLS = {"xero": 1}
 SYNCED = {"xero": "Synced to Xero", "ghl": "Pushed to GHL"}
+PAID_IN = {"xero": "Xero", "ghl": "GHL"}
 
 
 @dataclass
@@ -116,79 +115,6 @@ class Series:
         }
 
 
-# --- GoHighLevel through the sandbox ----------------------------------------------------------
-
-
-def _hidden(html: str, name: str) -> str:
-    match = re.search(rf'name="{name}" value="([^"]*)"', html)
-    if not match:
-        raise RuntimeError(f"no {name} on the page")
-    return match.group(1)
-
-
-def ghl_token(base_url: str, location_id: str) -> dict:
-    """The location chosen and Allowed on the sandbox's chooselocation page, then the code
-    exchange (a Location token): what GoHighLevel would give Torqueflow's callback."""
-    from integrations import registry
-
-    config = registry.get("ghl").oauth_config()
-    redirect_uri = f"{base_url}/settings/integrations/ghl/callback/"
-    query = {
-        "response_type": "code",
-        "client_id": config.client_id,
-        "redirect_uri": redirect_uri,
-        "scope": " ".join(config.scopes),
-        "state": secrets.token_urlsafe(16),
-        **config.extra_authorize_params,
-    }
-    choose = f"{base_url}/sandbox/ghl/oauth/chooselocation"
-    with httpx.Client(timeout=30) as http:
-        page = http.get(choose, params=query)
-        page.raise_for_status()
-        consent = http.post(
-            choose,
-            params=query,
-            data={
-                "csrfmiddlewaretoken": _hidden(page.text, "csrfmiddlewaretoken"),
-                "location": location_id,
-                "decision": "allow",
-            },
-        )
-        code = httpx.URL(consent.headers.get("location", "")).params.get("code")
-        if consent.status_code != 302 or not code:
-            raise RuntimeError(f"the GoHighLevel sandbox gave no code ({consent.status_code})")
-        token = http.post(
-            config.token_url,
-            data={
-                "client_id": config.client_id,
-                "client_secret": config.client_secret,
-                "grant_type": "authorization_code",
-                "code": code,
-                "redirect_uri": redirect_uri,
-                **config.extra_token_params,
-            },
-        )
-        token.raise_for_status()
-        return token.json()
-
-
-def connect_ghl(org, owner, base_url: str, location: int = 0):
-    """An active GoHighLevel connection of `org` to the sandbox's demo location number
-    `location`, activated by the product's own service, with auto-push switched on."""
-    from integrations import registry
-    from integrations.services.connections import connection_activate, connection_set_toggle
-    from sandbox.ghl import constants
-
-    location_id = constants.stable_id(f"location:{constants.LOCATION_SEEDS[location]['key']}")
-    token = ghl_token(base_url, location_id)
-    provider = registry.get("ghl")
-    account = next(a for a in provider.remote_accounts(token=token) if a.id == location_id)
-    connection = connection_activate(
-        organisation=org, provider=provider, actor=owner, token=token, account=account
-    )
-    return connection_set_toggle(connection=connection, actor=owner, key="auto_push", value=True)
-
-
 # --- the people: the owner in Torqueflow, the provider's side in the sandbox --------------------
 
 
@@ -202,7 +128,7 @@ def logged_in(base_url: str, email: str) -> httpx.Client:
     answer = http.post(
         "/accounts/login/",
         data={
-            "csrfmiddlewaretoken": _hidden(page.text, "csrfmiddlewaretoken"),
+            "csrfmiddlewaretoken": data.hidden_field(page.text, "csrfmiddlewaretoken"),
             "username": email,
             "password": data.PASSWORD,
         },
@@ -350,7 +276,7 @@ class Bench:
         self.org, self.owner = data.organisation("Bench latency", customers=CUSTOMERS)
         log("latency: connecting Xero and GoHighLevel through the sandbox")
         self.xero = data.connect_xero(self.org, self.owner, stack.url, tenant=0)
-        self.ghl = connect_ghl(self.org, self.owner, stack.url, location=0)
+        self.ghl = data.connect_ghl(self.org, self.owner, stack.url, location=0)
         self.connections = {"xero": self.xero, "ghl": self.ghl}
         data.sandbox_faults(rate_limit_scale=XERO_MINUTE_SECONDS)
         data.sandbox_reset_stats(stack.url)
@@ -476,35 +402,26 @@ class Bench:
                 raise RuntimeError(f"warm-up invoice {invoice_id} was not synced to Xero")
         self.idle.wait()
 
-        xero_push = Series("xero_push", "Xero: finalise -> 'Synced to Xero'")
-        xero_paid = Series("xero_payment", "Xero: paid in Xero -> Paid")
-        ghl_push = Series("ghl_push", "GoHighLevel: finalise -> 'Pushed to GHL'")
-        ghl_paid = Series("ghl_payment", "GoHighLevel: paid in GHL -> Paid")
+        series = []
+        for key, name, ids, warm, pay_calls in (
+            ("xero", "Xero", xero_ids, warmup[0], XERO_PAYMENT_CALLS),
+            ("ghl", "GoHighLevel", ghl_ids, warmup[1], {}),
+        ):
+            push = Series(f"{key}_push", f"{name}: finalise -> '{SYNCED[key]}'")
+            paid = Series(f"{key}_payment", f"{name}: paid in {PAID_IN[key]} -> Paid")
+            self.run(push, ids, lambda pk, key=key: self.push_sample(key, pk), PUSH_CALLS)
+            pushed = [pk for pk in ids if self.external_id(key, pk)]
+            with sandbox_visitor(self.stack.url, f"/sandbox/{key}/") as visitor:
 
-        self.run(xero_push, xero_ids, lambda pk: self.push_sample("xero", pk), PUSH_CALLS)
-        pushed = [pk for pk in xero_ids if self.external_id("xero", pk)]
-        with sandbox_visitor(self.stack.url, "/sandbox/xero/") as visitor:
+                def pay(pk: int, key: str = key, visitor: httpx.Client = visitor) -> Sample:
+                    url = f"/sandbox/{key}/invoices/{self.external_id(key, pk)}/pay/"
+                    return self.pay_sample(visitor, url, pk)
 
-            def pay_xero(pk: int) -> Sample:
-                url = f"/sandbox/xero/invoices/{self.external_id('xero', pk)}/pay/"
-                return self.pay_sample(visitor, url, pk)
-
-            if pay_xero(warmup[0]).seconds is None:  # untimed: the first payment's imports
-                raise RuntimeError("the warm-up payment in Xero never showed as Paid")
-            self.run(xero_paid, pushed, pay_xero, XERO_PAYMENT_CALLS)
-
-        self.run(ghl_push, ghl_ids, lambda pk: self.push_sample("ghl", pk), PUSH_CALLS)
-        pushed = [pk for pk in ghl_ids if self.external_id("ghl", pk)]
-        with sandbox_visitor(self.stack.url, "/sandbox/ghl/") as visitor:
-
-            def pay_ghl(pk: int) -> Sample:
-                url = f"/sandbox/ghl/invoices/{self.external_id('ghl', pk)}/pay/"
-                return self.pay_sample(visitor, url, pk)
-
-            if pay_ghl(warmup[1]).seconds is None:
-                raise RuntimeError("the warm-up payment in GoHighLevel never showed as Paid")
-            self.run(ghl_paid, pushed, pay_ghl, {})
-        return [xero_push, xero_paid, ghl_push, ghl_paid]
+                if pay(warm).seconds is None:  # untimed: the first payment's imports
+                    raise RuntimeError(f"the warm-up payment in {name} never showed as Paid")
+                self.run(paid, pushed, pay, pay_calls)
+            series += [push, paid]
+        return series
 
     def checks(self) -> dict[str, int]:
         """429s the sandbox answered (none: no limit shaped the figures) and records that

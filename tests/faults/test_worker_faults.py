@@ -121,16 +121,25 @@ def test_broker_restarted_mid_run_loses_nothing(hub, redis_broker, worker_proces
     hub.assert_in_xero_once(before + during + after)
 
 
-def test_a_webhook_received_while_the_broker_is_down_is_applied_once_it_is_back(
-    hub, redis_broker, worker_processes, redis_server
-):
+def paid_in_xero_while_the_broker_is_down(hub, worker_processes, redis_server):
+    """Three invoices in Xero; the first paid there while Redis is down, so Xero's webhook
+    is stored but its apply cannot be queued. Returns the invoices and the paid one's
+    payments as Torqueflow records them."""
     worker_processes("worker", claim_seconds=CLAIM_SECONDS)
     invoices = hub.finalised(3)
     hub.drain()
 
     redis_server.stop()
-    hub.pay_in_xero(invoices[0])  # Xero sends its webhook; the hub cannot enqueue the apply
+    hub.pay_in_xero(invoices[0])
     redis_server.start()
+    recorded = Payment.objects.filter(invoice=invoices[0], source=Payment.Source.XERO)
+    return invoices, recorded
+
+
+def test_a_webhook_received_while_the_broker_is_down_is_applied_once_it_is_back(
+    hub, redis_broker, worker_processes, redis_server
+):
+    invoices, recorded = paid_in_xero_while_the_broker_is_down(hub, worker_processes, redis_server)
     unqueued = WebhookEvent.objects.filter(queued_at__isnull=True)
     assert unqueued.count() == 1  # stored, and Xero told to deliver again
     from django.test import Client
@@ -138,7 +147,6 @@ def test_a_webhook_received_while_the_broker_is_down_is_applied_once_it_is_back(
     resend = Client(raise_request_exception=False).post("/sandbox/xero/webhooks/resend/")
     assert resend.status_code == 302  # Xero delivers again what was not answered with 200
 
-    recorded = Payment.objects.filter(invoice=invoices[0], source=Payment.Source.XERO)
     hub.wait_until(recorded.exists, what="the payment recorded", timeout=6, sweep=False)
     hub.assert_payments_once(invoices)
 
@@ -146,14 +154,7 @@ def test_a_webhook_received_while_the_broker_is_down_is_applied_once_it_is_back(
 def test_a_webhook_received_while_the_broker_is_down_and_never_redelivered_is_swept(
     hub, redis_broker, worker_processes, redis_server
 ):
-    worker_processes("worker", claim_seconds=CLAIM_SECONDS)
-    invoices = hub.finalised(3)
-    hub.drain()
-
-    redis_server.stop()
-    hub.pay_in_xero(invoices[1])  # and Xero gives up delivering it
-    redis_server.start()
-
-    recorded = Payment.objects.filter(invoice=invoices[1], source=Payment.Source.XERO)
+    # Xero gives up delivering it.
+    invoices, recorded = paid_in_xero_while_the_broker_is_down(hub, worker_processes, redis_server)
     hub.wait_until(recorded.exists, what="the payment recorded by the sweeper", timeout=10)
     hub.assert_payments_once(invoices)

@@ -291,6 +291,11 @@ class _Item:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+def _party_key(item: _Item) -> tuple[type, int]:
+    party = item.invoice.party
+    return type(party), party.pk
+
+
 @dataclass
 class _BatchPush:
     connection: Connection
@@ -399,12 +404,9 @@ class _BatchPush:
     def _ensure_contacts(self, client: XeroClient, budget: _CallBudget, items: list[_Item]) -> None:
         """Every invoice's customer or supplier exists in Xero; its ContactID is kept in a
         SyncRecord of the party on this connection and reused from then on."""
-        parties = {}
-        for item in items:
-            party = item.invoice.party
-            parties[(type(party), party.pk)] = party
+        parties = {_party_key(item): item.invoice.party for item in items}
         known = self._known_contacts(parties.values())
-        failures: dict[tuple[type, int], IntegrationError] = {}
+        created: dict[tuple[type, int], str | IntegrationError] = {}
         if any(key not in known for key in parties):
             # Batches in flight at once often meet the same new customers: one creates them
             # while the others wait, then find them known instead of colliding in Xero.
@@ -412,36 +414,16 @@ class _BatchPush:
                 known = self._known_contacts(parties.values())
                 missing = [p for key, p in parties.items() if key not in known]
                 if missing:
-                    self._create_missing(client, budget, items, missing, known, failures)
+                    waiting = [item for item in items if _party_key(item) not in known]
+                    created = self._create_contacts(client, budget, missing, waiting)
         for item in items:
-            key = (type(item.invoice.party), item.invoice.party.pk)
-            if key in known:
-                item.contact_id = known[key]
-            else:
-                self._fail(item.record, failures[key])
-
-    def _create_missing(
-        self,
-        client: XeroClient,
-        budget: _CallBudget,
-        items: list[_Item],
-        missing: list,
-        known: dict[tuple[type, int], str],
-        failures: dict[tuple[type, int], IntegrationError],
-    ) -> None:
-        """Create the missing contacts; each lands in `known` (its ContactID) or `failures`."""
-        waiting = [
-            item for item in items if (type(item.invoice.party), item.invoice.party.pk) not in known
-        ]
-        created = self._create_contacts(client, budget, missing, waiting)
-        for party in missing:
-            key = (type(party), party.pk)
-            outcome = created.get(key)
+            outcome = known.get(_party_key(item)) or created.get(_party_key(item))
             if isinstance(outcome, str):
-                known[key] = outcome
+                item.contact_id = outcome
             else:
-                failures[key] = outcome or TransientError(
-                    "Xero's answer did not include the contact"
+                self._fail(
+                    item.record,
+                    outcome or TransientError("Xero's answer did not include the contact"),
                 )
 
     def _known_contacts(self, parties) -> dict[tuple[type, int], str]:

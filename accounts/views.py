@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from torqueflow.numbers import object_id
+
 from .forms import EmailLoginForm
 from .middleware import SESSION_KEY
 from .permissions import membership_required
@@ -19,9 +21,8 @@ class LoginView(auth_views.LoginView):
 @require_POST
 def organisation_switch(request):
     """Choose which of the user's organisations the session works in."""
-    try:
-        organisation_id = int(request.POST.get("organisation", ""))
-    except ValueError:
+    organisation_id = object_id(request.POST.get("organisation"))
+    if organisation_id is None:
         return redirect("invoicing:sales_list")
     if memberships_for_user(user=request.user).filter(organisation_id=organisation_id).exists():
         request.session[SESSION_KEY] = organisation_id

@@ -5,8 +5,8 @@ from . import views
 app_name = "ghl"
 
 urlpatterns = [
-    path("invoices/<int:pk>/send-payment-link/", views.send_link, name="send_link"),
-    path("invoices/<int:pk>/payment-link/", views.payment_link, name="payment_link"),
+    path("invoices/<id:pk>/send-payment-link/", views.send_link, name="send_link"),
+    path("invoices/<id:pk>/payment-link/", views.payment_link, name="payment_link"),
     path("push/", views.push_list, name="push_list"),
     path("push/many/", views.push_many, name="push_many"),
 ]

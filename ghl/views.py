@@ -21,6 +21,7 @@ from integrations.errors import ConnectionNotActive, IntegrationError, ReauthReq
 from integrations.models import Connection
 from invoicing.models import Invoice
 from invoicing.selectors import invoice_get
+from torqueflow.numbers import object_ids
 
 from . import mapping, selectors, services
 from .panel import panel_context
@@ -118,7 +119,7 @@ def push_many(request):
     if connection is None:
         messages.error(request, NOT_CONNECTED)
         return redirect("invoicing:sales_list")
-    ids = [int(value) for value in request.POST.getlist("invoice") if value.isdigit()]
+    ids = object_ids(request.POST.getlist("invoice"))
     if not ids:
         messages.error(request, "Choose at least one invoice to push.")
         return redirect("ghl:push_list")

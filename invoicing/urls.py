@@ -16,25 +16,25 @@ urlpatterns = [
     path("purchases/new/", invoices.invoice_new, PURCHASE, name="purchase_new"),
     path("invoices/line-form/", invoices.line_form, name="line_form"),
     path("invoices/line-removed/", invoices.line_removed, name="line_removed"),
-    path("invoices/<int:pk>/", invoices.invoice_detail, name="invoice_detail"),
-    path("invoices/<int:pk>/edit/", invoices.invoice_edit, name="invoice_edit"),
-    path("invoices/<int:pk>/finalise/", invoices.invoice_finalise_view, name="invoice_finalise"),
-    path("invoices/<int:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
-    path("invoices/<int:pk>/discard/", invoices.invoice_discard, name="invoice_discard"),
-    path("invoices/<int:pk>/payments/new/", payments.payment_new, name="payment_new"),
+    path("invoices/<id:pk>/", invoices.invoice_detail, name="invoice_detail"),
+    path("invoices/<id:pk>/edit/", invoices.invoice_edit, name="invoice_edit"),
+    path("invoices/<id:pk>/finalise/", invoices.invoice_finalise_view, name="invoice_finalise"),
+    path("invoices/<id:pk>/void/", invoices.invoice_void_view, name="invoice_void"),
+    path("invoices/<id:pk>/discard/", invoices.invoice_discard, name="invoice_discard"),
+    path("invoices/<id:pk>/payments/new/", payments.payment_new, name="payment_new"),
     path(
-        "invoices/<int:pk>/payments/<int:payment_pk>/delete/",
+        "invoices/<id:pk>/payments/<id:payment_pk>/delete/",
         payments.payment_remove,
         name="payment_delete",
     ),
     path("customers/", parties.party_list, {"party": "customer"}, name="customer_list"),
     path("customers/new/", parties.party_form, {"party": "customer"}, name="customer_new"),
     path(
-        "customers/<int:pk>/edit/", parties.party_form, {"party": "customer"}, name="customer_edit"
+        "customers/<id:pk>/edit/", parties.party_form, {"party": "customer"}, name="customer_edit"
     ),
     path("suppliers/", parties.party_list, {"party": "supplier"}, name="supplier_list"),
     path("suppliers/new/", parties.party_form, {"party": "supplier"}, name="supplier_new"),
     path(
-        "suppliers/<int:pk>/edit/", parties.party_form, {"party": "supplier"}, name="supplier_edit"
+        "suppliers/<id:pk>/edit/", parties.party_form, {"party": "supplier"}, name="supplier_edit"
     ),
 ]

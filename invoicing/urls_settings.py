@@ -8,7 +8,7 @@ urlpatterns = [
     path("nominal-codes/", nominal_codes.nominal_code_list, name="settings_nominal_codes"),
     path("nominal-codes/new/", nominal_codes.nominal_code_form, name="settings_nominal_code_new"),
     path(
-        "nominal-codes/<int:pk>/edit/",
+        "nominal-codes/<id:pk>/edit/",
         nominal_codes.nominal_code_form,
         name="settings_nominal_code_edit",
     ),

@@ -1,6 +1,8 @@
 from django.core.exceptions import ValidationError
 from django.forms import Form
 
+from torqueflow.numbers import plain_int
+
 
 def apply_validation_error(form: Form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: per field where it names one."""
@@ -12,7 +14,4 @@ def apply_validation_error(form: Form, error: ValidationError) -> None:
 
 
 def page_number(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
+    return plain_int(value, minimum=1) or 1

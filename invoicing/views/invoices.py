@@ -24,6 +24,7 @@ from invoicing.services.invoices import (
     invoice_update,
     invoice_void,
 )
+from torqueflow.numbers import plain_int
 
 from .common import apply_validation_error, page_number
 
@@ -136,11 +137,10 @@ def invoice_edit(request, pk: int):
 @require_GET
 def line_form(request):
     """One blank line row for the invoice form, numbered after the rows already there."""
-    try:
-        index = int(request.GET.get("lines-TOTAL_FORMS", ""))
-    except ValueError:
+    index = plain_int(request.GET.get("lines-TOTAL_FORMS"))
+    if index is None:
         return HttpResponseBadRequest("Missing line count.")
-    if not 0 <= index < 200:
+    if index >= 200:
         return HttpResponseBadRequest("Too many lines.")
     formset = line_formset(organisation=request.organisation)
     form = formset.form(
@@ -158,7 +158,7 @@ def line_form(request):
 def line_removed(request):
     """Replace a removed line row with its hidden DELETE marker, so the formset skips it."""
     prefix = request.GET.get("prefix", "")
-    if not prefix.startswith("lines-") or not prefix[6:].isdigit():
+    if not prefix.startswith("lines-") or plain_int(prefix[6:]) is None:
         return HttpResponseBadRequest("Unknown line.")
     return render(request, "invoicing/invoice_form.html#line-row-removed", {"prefix": prefix})
 

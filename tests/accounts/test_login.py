@@ -139,7 +139,9 @@ def test_switch_to_someone_elses_organisation_does_nothing(owner_client, org, ot
     assert owner_client.session.get("organisation_id") is None
 
 
-@pytest.mark.parametrize("value", ["", "abc", "99999999"])
+@pytest.mark.parametrize(
+    "value", ["", "abc", "99999999", "²", "\u0661", "-1", "1_0", "9999999999999999999999999"]
+)
 def test_switch_with_nonsense_keeps_the_organisation(owner_client, org, value):
     response = switch(owner_client, value)
 

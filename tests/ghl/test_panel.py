@@ -370,7 +370,18 @@ def test_push_many_queues_each_invoice(owner_client, owner, connection, org, cus
 
     response = owner_client.post(
         reverse("ghl:push_many"),
-        {"invoice": [first.pk, second.pk, draft.pk, theirs.pk, "x"]},
+        {
+            "invoice": [
+                first.pk,
+                second.pk,
+                draft.pk,
+                theirs.pk,
+                "x",
+                "²",
+                "9999999999999999999999999",
+                first.pk,
+            ]
+        },
     )
 
     assert response.status_code == 302
@@ -385,8 +396,9 @@ def test_push_many_queues_each_invoice(owner_client, owner, connection, org, cus
     assert "2 invoice(s) queued to push to GoHighLevel." in page
 
 
-def test_push_many_with_nothing_chosen(owner_client, connection):
-    response = owner_client.post(reverse("ghl:push_many"), {}, follow=True)
+@pytest.mark.parametrize("chosen", [[], ["²"], ["9999999999999999999999999"], ["0", "-3"]])
+def test_push_many_with_nothing_chosen(owner_client, connection, chosen):
+    response = owner_client.post(reverse("ghl:push_many"), {"invoice": chosen}, follow=True)
     assert "Choose at least one invoice to push." in plain(response.content.decode())
 
 

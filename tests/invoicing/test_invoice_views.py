@@ -143,7 +143,8 @@ def test_pagination_links_keep_the_filters(owner_client, thirty):
 
 
 @pytest.mark.parametrize(
-    ("value", "shown_page"), [("abc", 1), ("0", 1), ("-3", 1), ("9999", 2), ("1.5", 1), ("", 1)]
+    ("value", "shown_page"),
+    [("abc", 1), ("0", 1), ("-3", 1), ("9999", 2), ("1.5", 1), ("", 1), ("²", 1), ("1e999", 1)],
 )
 def test_odd_page_numbers_never_fail(owner_client, thirty, value, shown_page):
     response = owner_client.get(SALES_LIST, {"page": value})
@@ -696,7 +697,9 @@ def test_line_form_returns_the_next_row_and_bumps_the_count(owner_client):
     assert "<html" not in page
 
 
-@pytest.mark.parametrize("value", [None, "", "abc", "-1", "200", "99999999999999999999"])
+@pytest.mark.parametrize(
+    "value", [None, "", "abc", "-1", "200", "99999999999999999999", "²", "\u0661", "1_0", " 3"]
+)
 def test_line_form_refuses_bad_counts(owner_client, value):
     params = {} if value is None else {"lines-TOTAL_FORMS": value}
 
@@ -705,6 +708,20 @@ def test_line_form_refuses_bad_counts(owner_client, value):
     )
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/invoices/9999999999999999999999999/",
+        "/invoices/9223372036854775808/edit/",
+        "/invoices/0/",
+        "/customers/99999999999999999999/edit/",
+        "/sync/xero/invoices/99999999999999999999999/badge/",
+    ],
+)
+def test_ids_past_the_database_range_are_not_found(owner_client, path):
+    assert owner_client.get(path).status_code == 404
 
 
 def test_line_form_offers_only_my_nominal_codes(owner_client, org, other_org):

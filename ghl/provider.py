@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import logging
 from typing import Any
 
@@ -25,6 +24,7 @@ from integrations.errors import (
 )
 from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.selectors import record_for
+from integrations.webhook_body import read_json
 from invoicing.models import Customer, Invoice
 
 from . import inbound, mapping, selectors, signatures
@@ -270,7 +270,7 @@ class GhlProvider(registry.Provider):
             logger.warning("GoHighLevel webhook with a missing or bad signature refused")
             return False
         try:
-            payload = json.loads(body)
+            payload = read_json(body)
         except ValueError:
             return True  # signed but unreadable: webhook_events answers 400
         if not isinstance(payload, dict):
@@ -286,7 +286,7 @@ class GhlProvider(registry.Provider):
         return True
 
     def webhook_events(self, *, request, body: bytes) -> list[registry.InboundEvent]:
-        payload = json.loads(body)
+        payload = read_json(body)
         if not isinstance(payload, dict):
             raise ValueError("A GoHighLevel webhook body is a JSON object")
         webhook_id = payload.get("webhookId")

@@ -31,8 +31,12 @@ class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ["received_at", "provider", "event_key", "state", "attempts", "organisation"]
     list_filter = ["provider", "state"]
     search_fields = ["event_key"]
-    readonly_fields = ["received_at", "queued_at", "processed_at", "error"]
+    readonly_fields = ["received_at", "queued_at", "processed_at", "error", "received_body"]
     actions = ["retry_apply"]
+
+    @admin.display(description="Body as received")
+    def received_body(self, event: WebhookEvent) -> str:
+        return bytes(event.body).decode("utf-8", "backslashreplace")
 
     @admin.action(description="Apply the selected events again")
     def retry_apply(self, request, queryset):

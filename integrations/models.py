@@ -143,7 +143,10 @@ class WebhookEvent(models.Model):
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The event as JSON (strings cleaned of what no column can hold: webhook_body.storable),
+    # and the delivery's body exactly as the provider signed it.
     payload = models.JSONField()
+    body = models.BinaryField(default=b"", editable=False)
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # When its apply task was sent; empty when the broker refused it (it is sent again on
     # the provider's redelivery or by the sweeper).

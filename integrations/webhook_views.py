@@ -3,10 +3,12 @@
 import logging
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, DataError, IntegrityError
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from torqueflow.numbers import plain_int
 
 from . import registry
 from .services.webhooks import WebhookQueueDown, webhook_store
@@ -35,8 +37,10 @@ def webhook_receive(request, provider_key: str):
     provider = registry.get(provider_key)
     if provider is None:
         raise Http404("Unknown provider")
-    length = request.META.get("CONTENT_LENGTH") or "0"
-    if not length.isdigit() or int(length) > settings.WEBHOOK_MAX_BYTES:
+    length = plain_int(request.META.get("CONTENT_LENGTH") or "0")
+    if length is None:
+        return BareResponse(400)
+    if length > settings.WEBHOOK_MAX_BYTES:
         return BareResponse(413)
     body = request.body
     if len(body) > settings.WEBHOOK_MAX_BYTES:
@@ -45,11 +49,16 @@ def webhook_receive(request, provider_key: str):
         return BareResponse(401)
     try:
         events = provider.webhook_events(request=request, body=body)
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         # Whatever a caller sends is never a 500: a body we cannot read is malformed.
         return BareResponse(400)
     try:
-        webhook_store(provider=provider, events=events)
+        webhook_store(provider=provider, events=events, body=body)
+    except (DataError, IntegrityError):
+        # A value the database refuses will be refused on every redelivery too: asking the
+        # provider to send it again would only repeat this, so it is logged and refused.
+        logger.exception("Could not store %s webhook: the database refused it", provider.key)
+        return BareResponse(400)
     except DatabaseError:
         logger.exception("Could not store %s webhook", provider.key)
         return BareResponse(provider.store_failure_status)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +37,7 @@ from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.ratelimit import RateLimiter
 from integrations.services.activity import activity_record
 from integrations.services.tokens import access_token_get
+from integrations.webhook_body import read_json
 from invoicing import signals
 from invoicing.models import Invoice, InvoiceLine
 
@@ -227,7 +227,7 @@ def event_key(event: dict[str, Any]) -> str:
 def parse_webhook_body(body: bytes) -> list[registry.InboundEvent]:
     """{"events": [...], "firstEventSequence", "lastEventSequence", "entropy"} as in
     xero-webhooks.yaml; each event needs the fields that identify it."""
-    data = json.loads(body)
+    data = read_json(body)
     if not isinstance(data, dict) or not isinstance(data.get("events"), list):
         raise ValueError("A Xero webhook body is an object with an events list")
     for name in ("firstEventSequence", "lastEventSequence"):

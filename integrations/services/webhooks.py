@@ -46,12 +46,16 @@ def _send_apply(event_id: int) -> None:
         raise WebhookQueueDown(f"Webhook event {event_id} is stored but not queued") from error
 
 
-def webhook_store(*, provider: registry.Provider, events: list[registry.InboundEvent]) -> int:
-    """Store each event unless its key was seen before (a replay is a no-op, unless the
-    first delivery could not be queued: then this one queues it).
+def webhook_store(
+    *, provider: registry.Provider, events: list[registry.InboundEvent], body: bytes = b""
+) -> int:
+    """Store each event, with the delivery's raw `body`, unless its key was seen before (a
+    replay is a no-op, unless the first delivery could not be queued: then this one queues
+    it).
 
-    Returns how many were new. A concurrent duplicate resolves to the row that won. Raises
-    WebhookQueueDown after storing everything when some apply task could not be sent.
+    Returns how many were new. A concurrent duplicate resolves to the row that won; any other
+    refusal by the database is raised. Raises WebhookQueueDown after storing everything when
+    some apply task could not be sent.
     """
     created = 0
     queue_down: WebhookQueueDown | None = None
@@ -63,11 +67,14 @@ def webhook_store(*, provider: registry.Provider, events: list[registry.InboundE
                     provider=provider.key,
                     event_key=key,
                     payload=event.payload,
+                    body=body,
                     queued_at=timezone.now(),
                 )
                 enqueue_apply(row.pk)
             created += 1
         except IntegrityError:
+            if not _seen_before(provider.key, key):
+                raise
             if not _queue_unqueued(provider.key, key):
                 logger.info("Webhook %s %s seen before; ignored", provider.key, event.key)
         except WebhookQueueDown as error:
@@ -76,6 +83,12 @@ def webhook_store(*, provider: registry.Provider, events: list[registry.InboundE
     if queue_down is not None:
         raise queue_down
     return created
+
+
+def _seen_before(provider_key: str, key: str) -> bool:
+    """Whether an IntegrityError on storing was the unique key (a replay), not a value the
+    database refused."""
+    return WebhookEvent.objects.filter(provider=provider_key, event_key=key).exists()
 
 
 def _queue_unqueued(provider_key: str, key: str) -> bool:

@@ -507,9 +507,9 @@ def hub(transactional_db, sandbox, fault_clock, monkeypatch) -> Hub:
 
     original_store = webhook_views.webhook_store
 
-    def keeping_store(*, provider, events):
+    def keeping_store(*, provider, events, **kwargs):
         handle.webhook_bodies.append([dict(event.payload) for event in events])
-        return original_store(provider=provider, events=events)
+        return original_store(provider=provider, events=events, **kwargs)
 
     monkeypatch.setattr(webhook_views, "webhook_store", keeping_store)
     handle.connect()

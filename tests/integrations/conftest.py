@@ -11,6 +11,8 @@ from integrations import registry
 from integrations.errors import IntegrationError, ReauthRequired, TransientError
 from integrations.models import Connection
 
+from .webhook_signers import use_test_webhook_keys
+
 TOKEN_URL = "https://auth.example-provider.test/oauth/token"
 # The provider's "who am I" endpoint, the cheap authenticated call behind Test Connection.
 ME_URL = "https://api.example-provider.test/v1/me"
@@ -94,3 +96,9 @@ def make_connection(example_provider):
         return Connection.objects.create(organisation=org, **defaults)
 
     return _make
+
+
+@pytest.fixture
+def webhook_keys(settings):
+    """Each provider's webhook verification keyed to the test signers (webhook_signers.py)."""
+    return use_test_webhook_keys(settings)

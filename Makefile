@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON := $(BIN)/python
 
+# Unset, both are off (a server started with no settings is a production one); every target
+# here is for development, so it asks for debug mode and the local provider sandbox.
+export DEBUG ?= 1
+export SANDBOX_ENABLED ?= 1
+
 .PHONY: venv install run migrate seed test test-fast lint format clean bench bench-quick bench-tools
 
 venv install: $(VENV)/.installed node_modules/.installed

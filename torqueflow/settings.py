@@ -19,7 +19,9 @@ env = environ.Env()
 os.environ.setdefault("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a server started with no settings is a production one. `make run`,
+# `make test` and pytest ask for DEBUG and the sandbox explicitly.
+DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str(
     "SECRET_KEY", default="insecure-dev-key-change-me" if DEBUG else environ.Env.NOTSET
 )
@@ -148,6 +150,20 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS. Behind a reverse proxy that terminates TLS, SECURE_PROXY_SSL_HEADER names the header
+# it sets and the value that means https (e.g. HTTP_X_FORWARDED_PROTO,https), so that
+# request.is_secure() and the OAuth redirect URIs built from it say https.
+# docker-compose.yml sets the production values.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+_proxy_header = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+if _proxy_header and len(_proxy_header) != 2:
+    raise environ.ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER is a header and a value, e.g. HTTP_X_FORWARDED_PROTO,https"
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_proxy_header) if _proxy_header else None
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -259,7 +275,7 @@ GHL_WEBHOOK_LEGACY_PUBLIC_KEY = env.str(
 # --- Provider sandbox ---------------------------------------------------------------------
 # Local emulators of the providers (sandbox/), for `make run` and the end-to-end tests; its
 # URLs exist only when SANDBOX_ENABLED. Never enable it in production.
-SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=DEBUG)
+SANDBOX_ENABLED = env.bool("SANDBOX_ENABLED", default=False)
 # Where Torqueflow's server-side clients reach the sandbox, and where it posts webhooks back.
 SANDBOX_BASE_URL = env.str(
     "SANDBOX_BASE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
@@ -268,12 +284,13 @@ SANDBOX_XERO_WEBHOOK_URL = env.str(
     "SANDBOX_XERO_WEBHOOK_URL", default=f"{SANDBOX_BASE_URL}/webhooks/xero/"
 )
 # The sandbox signs its Xero webhooks with XERO_WEBHOOK_KEY; with none set, both sides use this.
+# A provider with real credentials never trusts a sandbox key, whatever the flags say: its
+# webhooks are verified with its own key or not at all.
 SANDBOX_XERO_WEBHOOK_KEY = "sandbox-xero-webhook-key-not-for-production"
-if SANDBOX_ENABLED and not XERO_WEBHOOK_KEY:
-    XERO_WEBHOOK_KEY = SANDBOX_XERO_WEBHOOK_KEY
 if SANDBOX_ENABLED and not env.str("XERO_CLIENT_ID", default=""):
     # No Xero app configured: talk to the sandbox's emulated Xero instead. The consent page
     # is opened by the browser (a path on this site); the rest are server-to-server calls.
+    XERO_WEBHOOK_KEY = XERO_WEBHOOK_KEY or SANDBOX_XERO_WEBHOOK_KEY
     from sandbox.xero.constants import CLIENT_ID as _SANDBOX_XERO_ID
     from sandbox.xero.constants import CLIENT_SECRET as _SANDBOX_XERO_SECRET
 
@@ -294,9 +311,14 @@ if SANDBOX_ENABLED and not env.str("GHL_CLIENT_ID", default=""):
 SANDBOX_GHL_WEBHOOK_URL = env.str(
     "SANDBOX_GHL_WEBHOOK_URL", default=f"{SANDBOX_BASE_URL}/webhooks/ghl/"
 )
-if SANDBOX_ENABLED and "GHL_WEBHOOK_PUBLIC_KEY" not in os.environ:
+if (
+    SANDBOX_ENABLED
+    and not env.str("GHL_CLIENT_ID", default="")
+    and "GHL_WEBHOOK_PUBLIC_KEY" not in os.environ
+):
     # The sandbox signs its GoHighLevel webhooks with its own Ed25519 key (not for
-    # production); with no key set in the environment, Torqueflow verifies with its public half.
+    # production); with no app and no key set in the environment, Torqueflow verifies with
+    # its public half.
     from sandbox.ghl.constants import WEBHOOK_PUBLIC_KEY_PEM as _SANDBOX_GHL_KEY
 
     GHL_WEBHOOK_PUBLIC_KEY = _SANDBOX_GHL_KEY
@@ -309,9 +331,25 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_secrets": {"()": "torqueflow.log_filters.RedactSecretParams"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # The development server's request lines (OAuth callbacks carry a code and a state).
+        "django.server": {
+            "handlers": ["console"],
+            "filters": ["redact_secrets"],
+            "level": "INFO",
+            "propagate": False,
+        },
+    },
 }
 
 for _folder in ("broker/out", "broker/processed", "broker/control", "cache", "staticfiles"):

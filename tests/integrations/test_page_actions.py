@@ -93,6 +93,20 @@ def test_connect_redirects_to_the_authorize_url_with_state(owner_client, example
     assert not Connection.objects.exists()
 
 
+def test_connect_behind_a_tls_proxy_sends_an_https_redirect_uri(
+    owner_client, example_provider, settings
+):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+    response = owner_client.post(
+        url("connect"), headers={"X-Forwarded-Proto": "https", "Host": "testserver"}
+    )
+
+    query = parse_qs(urlparse(response.url).query)
+    assert query["redirect_uri"] == [CALLBACK.replace("http://", "https://", 1)]
+    assert CALLBACK.startswith("http://")
+
+
 def test_connect_over_htmx_uses_hx_redirect(owner_client, example_provider):
     response = owner_client.post(url("connect"), headers=HTMX)
 

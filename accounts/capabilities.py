@@ -5,6 +5,7 @@ XERO_SYNC = "finance.xero.sync"
 INVOICES_MANAGE = "invoices.manage"
 INVOICES_VIEW = "invoices.view"
 FINANCE_SETTINGS_MANAGE = "settings.finance.manage"
+SECURITY_MANAGE = "settings.security.manage"
 
 CAPABILITIES: dict[str, str] = {
     INVOICES_VIEW: "See invoices, purchases, customers and suppliers",
@@ -12,6 +13,7 @@ CAPABILITIES: dict[str, str] = {
     XERO_SYNC: "Press Sync now on an invoice",
     FINANCE_SETTINGS_MANAGE: "Edit nominal codes and finance settings",
     INTEGRATIONS_MANAGE: "Connect, configure and disconnect integrations",
+    SECURITY_MANAGE: "Unlock locked-out sign-ins",
 }
 
 OWNER, STAFF, ACCOUNTANT = "owner", "staff", "accountant"

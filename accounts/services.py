@@ -1,9 +1,16 @@
+import logging
+
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from .capabilities import DEFAULT_ROLES
 from .models import Membership, Organisation, Role
+from .selectors import organisation_member_emails
+
+security_log = logging.getLogger("accounts.security")
 
 
 @transaction.atomic
@@ -36,3 +43,43 @@ def membership_add(
         user=user, organisation=organisation, defaults={"role": role}
     )
     return membership
+
+
+@transaction.atomic
+def login_unlock(*, organisation: Organisation, username: str, actor: AbstractBaseUser) -> str:
+    """Clear the failed sign-ins that lock out the member whose email address is `username`.
+
+    Clears that email address's failures from every client address, and the failures from
+    those client addresses for the organisation's members; failures for anyone else's email
+    address stay counted. Returns the member's email address as stored; raises
+    Membership.DoesNotExist when no member of `organisation` has that email address.
+    """
+    emails = organisation_member_emails(organisation=organisation)
+    key = username.strip().lower()
+    if key not in emails:
+        raise Membership.DoesNotExist(f"No member of {organisation} signs in as {username!r}")
+    addresses = sorted(
+        set(
+            AccessAttempt.objects.filter(username=key)
+            .exclude(ip_address=None)
+            .values_list("ip_address", flat=True)
+        )
+    )
+    cleared = axes_reset(username=key)
+    others = (
+        AccessAttempt.objects.filter(ip_address__in=addresses, username__in=emails)
+        .values_list("ip_address", "username")
+        .distinct()
+    )
+    for ip_address, other in list(others):
+        cleared += axes_reset(ip=ip_address, username=other)
+    security_log.warning(
+        "Sign-in unlocked: username=%r by %r (organisation %s), %d failed sign-in record(s) "
+        "cleared, addresses: %s",
+        key,
+        actor.get_username(),
+        organisation.pk,
+        cleared,
+        ", ".join(addresses) or "none",
+    )
+    return emails[key]

@@ -4,6 +4,7 @@ Defaults need no server: SQLite and a filesystem Celery broker under var/.
 DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
     "accounts",
     "invoicing",
     "integrations",
@@ -60,6 +62,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.CurrentOrganisationMiddleware",
     "torqueflow.middleware.HtmxMessagesMiddleware",
+    # Last, so its lockout page is what the other middleware see as the response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "torqueflow.urls"
@@ -119,7 +123,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.EmailBackend",
+]
+# Failed sign-ins (django-axes; the login page and the admin's). LOGIN_FAILURE_LIMIT failures
+# within LOGIN_LOCKOUT_MINUTES for one email address, or from one client address, lock that
+# email address or that client address (either one suffices) until the newest of them is
+# LOGIN_LOCKOUT_MINUTES old. Attempts are kept in the database; an Owner can unlock a member
+# in Settings -> Security.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # two separate locks, not the pair
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.login_username"  # stripped, lower case
+# A sign-in clears only that account's failures from that address (accounts.receivers); axes'
+# own reset would also clear every failure from the address, for any account.
+AXES_RESET_ON_SUCCESS = False
+# Attempts while locked out are refused without being counted, so the time shown holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Successful sign-ins are not kept (nothing reads them, and nothing would prune them).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# The client address is REMOTE_ADDR; behind N reverse proxies that each append to
+# X-Forwarded-For, set LOGIN_TRUSTED_PROXIES=N (read by accounts.lockout.client_ip_address;
+# django-ipware is not installed).
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
+AXES_IPWARE_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXIES", default=0)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "invoicing:sales_list"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -342,6 +375,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Lockouts are logged by accounts.security; axes' own start-up line is noise.
+        "axes": {"level": "WARNING"},
         # The development server's request lines (OAuth callbacks carry a code and a state).
         "django.server": {
             "handlers": ["console"],

@@ -4,7 +4,7 @@ from django.urls import include, path, register_converter
 from django.urls.converters import get_converters
 from django.views.generic import RedirectView
 
-from accounts.views import settings_index
+from accounts.views import settings_index, settings_security
 from integrations.webhook_views import webhook_receive
 from torqueflow.numbers import IdConverter
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="invoicing:sales_list"), name="home"),
     path("accounts/", include("accounts.urls")),
     path("settings/", settings_index, name="settings_index"),
+    path("settings/security/", settings_security, name="settings_security"),
     path("settings/finance/", include("invoicing.urls_settings")),
     path("settings/integrations/", include("integrations.urls")),
     path("sync/", include("integrations.urls_sync")),

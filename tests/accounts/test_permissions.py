@@ -22,6 +22,7 @@ from ..helpers import World, build_world, detail_url, text
 
 FINANCE_DENIED = "You do not have permission to manage finance settings"
 INTEGRATIONS_DENIED = "You do not have permission to manage integrations"
+SECURITY_DENIED = "You do not have permission to manage sign-in security"
 
 Expect = int | str | Callable[[World], str]
 """An int is the status; a str is the URL name the response redirects to; a callable
@@ -208,6 +209,11 @@ ROWS = [
     ),
     # Settings: any member
     Row("settings_index", "get", 200, 200, 200),
+    # Security (unlocking sign-ins): the Owner
+    *(
+        Row("settings_security", method, owner, SETTINGS, SETTINGS, denied_message=SECURITY_DENIED)
+        for method, owner in (("get", 200), ("post", 404))
+    ),
 ]
 ROLES = [OWNER, STAFF, ACCOUNTANT]
 
@@ -316,7 +322,7 @@ def test_the_matrix_covers_every_page():
         {f"invoicing:{p.name}" for p in invoicing_urls.urlpatterns}
         | {p.name for p in invoicing_settings_urls.urlpatterns}
         | {f"integrations:{p.name}" for p in integrations_urls.urlpatterns}
-        | {"settings_index"}
+        | {"settings_index", "settings_security"}
     )
 
     assert pages - {row.name for row in ROWS} == set()

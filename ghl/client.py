@@ -1,52 +1,31 @@
-"""GoHighLevel API v2 over HTTP: one method per remote call, typed results, and every error
-mapped to the hub's hierarchy in one place (`_answer`).
+"""GoHighLevel API v2 over HTTP: one method per remote call and typed results, on the hub's
+ApiClient (which maps every error). What is GoHighLevel's own stays here: the `Version`
+header, its error envelope, how long a 429 lasts, and the hub's token for a connection.
 
 Every call sends `Version: 2021-07-28` (the version the v2 specs pin for invoices, contacts
-and locations). A 401 refreshes the token once through the hub and retries once.
+and locations).
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 from django.conf import settings
 
-from integrations.errors import (
-    IntegrationError,
-    NeedsUser,
-    RateLimited,
-    ReauthRequired,
-    RemoteTimeout,
-    TransientError,
-    ValidationFailed,
-)
+from integrations.api_client import ApiClient, TokenSource, retry_after
+from integrations.errors import IntegrationError
 from integrations.services.tokens import access_token_get
 
 from . import mapping
 from .mapping import ALT_TYPE, GhlInvoice
-
-logger = logging.getLogger(__name__)
 
 API_VERSION = "2021-07-28"
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 # When a 429 says nothing about when to come back: GoHighLevel's burst window is 10 s.
 DEFAULT_RETRY_AFTER = 10.0
 SEARCH_LIMIT = 20
-
-
-class AccessDenied(NeedsUser):
-    """403: the token may not do this (a scope or location it was not granted)."""
-
-    reason_code = "forbidden"
-
-
-class RemoteNotFound(NeedsUser):
-    """404: GoHighLevel no longer holds the record (deleted there)."""
-
-    reason_code = "not_found"
 
 
 @dataclass(frozen=True)
@@ -74,69 +53,33 @@ class Text2PayResult:
     invoice_url: str
 
 
-def _message(body: Any, fallback: str) -> str:
-    """GoHighLevel's error text: `message` is a string (400/401) or a list (422)."""
-    if isinstance(body, dict):
-        message = body.get("message")
-        if isinstance(message, list):
-            text = "; ".join(str(m) for m in message if m)
-        else:
-            text = str(message or body.get("error") or "")
-        trace = body.get("traceId")
-        if text and trace:
-            return f"{text} (trace {trace})"
-        if text:
-            return text
-    return fallback
+def hub_token(connection_id: int, first: str | None = None) -> TokenSource:
+    """The connection's token from the hub, kept for later calls; `first` is used until
+    GoHighLevel refuses it."""
+    latest = first
+
+    def token(refused: str | None) -> str:
+        nonlocal latest
+        if refused is not None or not latest:
+            latest = access_token_get(connection_id=connection_id, refused_token=refused)
+        return latest
+
+    return token
 
 
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("Retry-After")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-    interval = response.headers.get("X-RateLimit-Interval-Milliseconds")
-    if interval:
-        try:
-            return max(0.0, float(interval) / 1000.0)
-        except ValueError:
-            pass
-    return DEFAULT_RETRY_AFTER
-
-
-def _answer(response: httpx.Response) -> Any:
-    """The JSON body of a successful answer; otherwise the matching IntegrationError."""
-    status = response.status_code
+def _interval_seconds(response: httpx.Response) -> float | None:
+    """X-RateLimit-Interval-Milliseconds, GoHighLevel's burst window, in seconds."""
     try:
-        body = response.json() if response.content else {}
-    except ValueError:
-        body = None
-    if 200 <= status < 300:
-        if body is None:
-            raise TransientError(f"GoHighLevel gave an unreadable answer (HTTP {status})")
-        return body
-    fallback = f"GoHighLevel answered HTTP {status}"
-    message = _message(body, fallback)
-    if status == 401:
-        raise ReauthRequired(f"GoHighLevel refused the access token: {message}")
-    if status == 403:
-        raise AccessDenied(f"GoHighLevel refused access: {message}")
-    if status == 404:
-        raise RemoteNotFound(f"Not found in GoHighLevel: {message}")
-    if status == 429:
-        raise RateLimited(f"GoHighLevel rate limit: {message}", retry_after=_retry_after(response))
-    if status in (400, 422):
-        raise ValidationFailed(message)
-    if status >= 500:
-        raise TransientError(message)
-    raise IntegrationError(message)
+        return max(0.0, float(response.headers["X-RateLimit-Interval-Milliseconds"]) / 1000)
+    except (KeyError, ValueError):
+        return None
 
 
-class GhlClient:
+class GhlClient(ApiClient):
     """Calls for one location's token. With `connection_id` the token comes from the hub
     (and is refreshed on a 401); with only `access_token` (during connect) it is used as is."""
+
+    provider_name = "GoHighLevel"
 
     def __init__(
         self,
@@ -145,61 +88,40 @@ class GhlClient:
         access_token: str | None = None,
         base_url: str | None = None,
         http: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
     ):
         if connection_id is None and not access_token:
             raise ValueError("A connection or an access token is needed")
+        super().__init__(
+            base_url=base_url or settings.GHL_API_URL,
+            token=access_token if connection_id is None else hub_token(connection_id, access_token),
+            timeout=TIMEOUT,
+            transport=transport,
+            headers={"Version": API_VERSION},
+            http=http,
+        )
         self.connection_id = connection_id
-        self._access_token = access_token
-        self.base_url = (base_url or settings.GHL_API_URL).rstrip("/")
-        self._owns_http = http is None
-        self._http = http or httpx.Client(timeout=TIMEOUT)
 
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
+    # --- GoHighLevel's side of the plumbing -------------------------------------------------
 
-    def __enter__(self) -> GhlClient:
-        return self
+    def error_message(self, response: httpx.Response, body: Any) -> str:
+        """`message` is a string (400, 401) or a list (422); with the trace id when given."""
+        if not isinstance(body, dict):
+            return ""
+        message = body.get("message")
+        if isinstance(message, list):
+            text = "; ".join(str(m) for m in message if m)
+        else:
+            text = str(message or body.get("error") or "")
+        trace = body.get("traceId")
+        return f"{text} (trace {trace})" if text and trace else text
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    # --- plumbing -------------------------------------------------------------------------
-
-    def _token(self, *, refused: str | None = None) -> str:
-        if self.connection_id is not None and (refused is not None or not self._access_token):
-            self._access_token = access_token_get(
-                connection_id=self.connection_id, refused_token=refused
-            )
-        return self._access_token or ""
-
-    def _attempt(
-        self, method: str, path: str, *, token: str, params: dict | None, json: Any
-    ) -> httpx.Response:
-        headers = {
-            "Authorization": f"Bearer {token}",
-            "Version": API_VERSION,
-            "Accept": "application/json",
-        }
-        try:
-            return self._http.request(
-                method, f"{self.base_url}{path}", params=params, json=json, headers=headers
-            )
-        except httpx.TimeoutException as error:
-            raise RemoteTimeout("GoHighLevel did not answer in time") from error
-        except httpx.HTTPError as error:
-            raise TransientError(f"Could not reach GoHighLevel ({type(error).__name__})") from error
-
-    def _call(self, method: str, path: str, *, params: dict | None = None, json: Any = None) -> Any:
-        token = self._token()
-        response = self._attempt(method, path, token=token, params=params, json=json)
-        if response.status_code == 401 and self.connection_id is not None:
-            logger.info(
-                "GoHighLevel answered 401 for connection %s; refreshing", self.connection_id
-            )
-            token = self._token(refused=token)
-            response = self._attempt(method, path, token=token, params=params, json=json)
-        return _answer(response)
+    def rate_limit_wait(self, response: httpx.Response) -> float:
+        """A Retry-After on a 429 is not documented: the rate-limit window is."""
+        for wait in (retry_after(response), _interval_seconds(response)):
+            if wait is not None:
+                return wait
+        return DEFAULT_RETRY_AFTER
 
     @staticmethod
     def _invoice(body: Any) -> GhlInvoice:
@@ -212,7 +134,7 @@ class GhlClient:
 
     def location_get(self, location_id: str) -> Location:
         """GET /locations/{locationId}: the cheap authenticated call behind Test Connection."""
-        body = self._call("GET", f"/locations/{location_id}")
+        body = self.request_json("GET", f"/locations/{location_id}")
         location = body.get("location") if isinstance(body, dict) else None
         if not isinstance(location, dict):
             raise IntegrationError("GoHighLevel answered without the location")
@@ -224,7 +146,7 @@ class GhlClient:
 
     def contact_upsert(self, payload: dict[str, Any]) -> Contact:
         """POST /contacts/upsert: creates or updates per the location's duplicate rules."""
-        body = self._call("POST", "/contacts/upsert", json=payload)
+        body = self.request_json("POST", "/contacts/upsert", json=payload)
         contact = body.get("contact") if isinstance(body, dict) else None
         contact_id = contact.get("id") if isinstance(contact, dict) else None
         if not contact_id:
@@ -235,16 +157,16 @@ class GhlClient:
 
     def invoice_create(self, payload: dict[str, Any]) -> GhlInvoice:
         """POST /invoices/"""
-        return self._invoice(self._call("POST", "/invoices/", json=payload))
+        return self._invoice(self.request_json("POST", "/invoices/", json=payload))
 
     def invoice_update(self, invoice_id: str, payload: dict[str, Any]) -> GhlInvoice:
         """PUT /invoices/{invoiceId}"""
-        return self._invoice(self._call("PUT", f"/invoices/{invoice_id}", json=payload))
+        return self._invoice(self.request_json("PUT", f"/invoices/{invoice_id}", json=payload))
 
     def invoice_get(self, invoice_id: str, *, location_id: str) -> GhlInvoice:
         """GET /invoices/{invoiceId}?altId=&altType=location"""
         params = {"altId": location_id, "altType": ALT_TYPE}
-        return self._invoice(self._call("GET", f"/invoices/{invoice_id}", params=params))
+        return self._invoice(self.request_json("GET", f"/invoices/{invoice_id}", params=params))
 
     def invoice_search(self, *, location_id: str, search: str) -> list[GhlInvoice]:
         """GET /invoices/?altId=&altType=location&search=…: the invoices matching `search`."""
@@ -255,7 +177,7 @@ class GhlClient:
             "limit": str(SEARCH_LIMIT),
             "offset": "0",
         }
-        body = self._call("GET", "/invoices/", params=params)
+        body = self.request_json("GET", "/invoices/", params=params)
         found = body.get("invoices") if isinstance(body, dict) else None
         if not isinstance(found, list):
             raise IntegrationError("GoHighLevel answered without an invoice list")
@@ -269,7 +191,7 @@ class GhlClient:
 
     def invoice_send(self, invoice_id: str, payload: dict[str, Any]) -> SendResult:
         """POST /invoices/{invoiceId}/send (action email / sms)."""
-        body = self._call("POST", f"/invoices/{invoice_id}/send", json=payload)
+        body = self.request_json("POST", f"/invoices/{invoice_id}/send", json=payload)
         body = body if isinstance(body, dict) else {}
         invoice = body.get("invoice")
         return SendResult(
@@ -280,7 +202,7 @@ class GhlClient:
 
     def invoice_text2pay(self, payload: dict[str, Any]) -> Text2PayResult:
         """POST /invoices/text2pay: answers with the invoice and its payment link."""
-        body = self._call("POST", "/invoices/text2pay", json=payload)
+        body = self.request_json("POST", "/invoices/text2pay", json=payload)
         body = body if isinstance(body, dict) else {}
         url = body.get("invoiceUrl")
         if not isinstance(url, str) or not url.startswith(("https://", "http://")):

@@ -43,6 +43,18 @@ class ReauthRequired(NeedsUser):
     reason_code = "app_revoked"
 
 
+class AccessDenied(ReauthRequired):
+    """403: the provider refused this app access (app disconnected, organisation gone, a
+    location or scope not granted). Reconnecting is the fix, as for a refused token, so it
+    keeps that reason code: the badge reads "App revoked" and the records resume on reconnect."""
+
+
+class RemoteNotFound(NeedsUser):
+    """404: the provider does not hold the record (deleted there, or not visible to us)."""
+
+    reason_code = "not_found"
+
+
 class ConnectionNotActive(NeedsUser):
     reason_code = "connection_not_active"
 

@@ -1,15 +1,14 @@
-"""HTTP to Xero and nothing else: one method per remote call, typed results, and every
-error mapped to the hub's exceptions in one place (`error_for`).
+"""HTTP to Xero and nothing else: one method per remote call and typed results, on the hub's
+ApiClient (which maps every error). What is Xero's own stays here: the xero-tenant-id header,
+Idempotency-Key, If-Modified-Since, summarizeErrors, and reading its error envelope.
 
 Field names, headers and error shapes follow Xero's OpenAPI description (xero_accounting.yaml,
-xero-identity.yaml). Tokens never reach a log line or an exception message.
+xero-identity.yaml).
 """
 
 from __future__ import annotations
 
 import datetime
-import json
-import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,36 +19,17 @@ from urllib.parse import quote
 import httpx
 from django.conf import settings
 
-from integrations.errors import (
-    IntegrationError,
-    RateLimited,
-    ReauthRequired,
-    RemoteTimeout,
-    TransientError,
-    ValidationFailed,
-)
-
-logger = logging.getLogger(__name__)
+from integrations.api_client import ApiClient, TokenSource
+from integrations.errors import RemoteNotFound, TransientError
 
 # A batch of 50 invoices can take Xero several seconds; connecting should not.
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0, pool=10.0)
 IDEMPOTENCY_KEY_MAX = 128  # Xero: "128 character max"
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
-
-# A token, or a callable handing one out: called with None, or after a 401 with the token
-# Xero refused (so that it refreshes unless another worker already did).
-TokenSource = str | Callable[[str | None], str]
 # GET /Invoices and GET /Payments: "Up to 100 ... will be returned in a single API call".
 PAGE_SIZE = 100
 # MS-JSON dates: "/Date(1552953600000+0000)/" (epoch milliseconds, then an optional offset).
 _MS_JSON = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
-
-
-class XeroNotFound(IntegrationError):
-    """404 from Xero: the resource does not exist (or is not visible to this tenant)."""
-
-    reason_code = "not_found"
-
 
 # --- typed results -----------------------------------------------------------------------
 
@@ -322,57 +302,6 @@ def validation_messages(body: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _json(response: httpx.Response) -> Any:
-    """The body as JSON with exact decimals, or None when it is not JSON (a plain-text 503)."""
-    try:
-        return json.loads(response.content, parse_float=Decimal)
-    except ValueError:
-        return None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "").strip()
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None  # an HTTP date; Xero documents seconds
-
-
-def error_for(response: httpx.Response) -> IntegrationError | None:
-    """THE mapping of a Xero answer to the hub's exceptions; None for a success."""
-    status = response.status_code
-    if status < 400:
-        return None
-    body = _json(response)
-    detail = ""
-    if isinstance(body, dict):
-        detail = str(body.get("Detail") or body.get("Message") or body.get("Title") or "")
-    if status == 400:
-        messages = validation_messages(body)
-        return ValidationFailed("; ".join(messages) or detail or "Xero refused the request")
-    if status == 401:
-        # {"Title":"Unauthorized","Status":401,"Detail":"TokenExpired: token expired at ..."}
-        return ReauthRequired(f"Xero refused the access token ({detail.split(':')[0] or 401})")
-    if status == 403:
-        # {"Title":"Forbidden","Status":403,"Detail":"AuthenticationUnsuccessful"}: the app was
-        # disconnected, the org is gone or the tenant id is not authorised for this token.
-        return ReauthRequired("App revoked")
-    if status == 404:
-        return XeroNotFound("Xero could not find it")
-    if status == 429:
-        problem = response.headers.get("X-Rate-Limit-Problem", "") or "unknown"
-        return RateLimited(
-            f"Xero rate limit reached ({problem} limit)", retry_after=_retry_after(response)
-        )
-    if status == 503:
-        text = (detail or response.text or "").lower()
-        what = "Xero organisation offline" if "offline" in text else "Xero not available"
-        return TransientError(f"{what} (503)", retry_after=_retry_after(response))
-    if status >= 500:
-        return TransientError(f"Xero answered {status}")
-    return IntegrationError(f"Xero answered {status}" + (f": {detail[:200]}" if detail else ""))
-
-
 def checked_idempotency_key(value: str) -> str:
     """Xero keeps keys of at most 128 characters."""
     if not value or len(value) > IDEMPOTENCY_KEY_MAX:
@@ -383,8 +312,10 @@ def checked_idempotency_key(value: str) -> str:
 # --- the client --------------------------------------------------------------------------
 
 
-class XeroClient:
-    """One tenant's Accounting API (and the identity /connections list), over httpx."""
+class XeroClient(ApiClient):
+    """One tenant's Accounting API (and the identity /connections list)."""
+
+    provider_name = "Xero"
 
     def __init__(
         self,
@@ -396,53 +327,35 @@ class XeroClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
     ):
-        self._token = token
-        self.tenant_id = tenant_id
-        self.api_url = (api_url or settings.XERO_API_URL).rstrip("/")
-        self.connections_url = connections_url or settings.XERO_CONNECTIONS_URL
-        self._http = httpx.Client(
+        super().__init__(
+            base_url=api_url or settings.XERO_API_URL,
+            token=token,
             timeout=timeout,
             transport=transport,
-            headers={"Accept": "application/json", "User-Agent": "Torqueflow"},
         )
+        self.tenant_id = tenant_id
+        self.connections_url = connections_url or settings.XERO_CONNECTIONS_URL
 
-    def close(self) -> None:
-        self._http.close()
+    # --- Xero's side of the plumbing ---------------------------------------------------
 
-    def __enter__(self) -> XeroClient:
-        return self
+    def error_message(self, response: httpx.Response, body: Any) -> str:
+        """The ValidationErrors of a ValidationException, the limit a 429 names in
+        X-Rate-Limit-Problem, or the Detail (Message) of any other error."""
+        messages = validation_messages(body)
+        if messages:
+            return "; ".join(messages)
+        if response.status_code == 429:
+            return f"{response.headers.get('X-Rate-Limit-Problem') or 'unknown'} limit"
+        if isinstance(body, dict):
+            return str(body.get("Detail") or body.get("Message") or "")
+        return ""
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    # --- plumbing ----------------------------------------------------------------------
-
-    def _access_token(self, *, refused: str | None = None) -> str:
-        if isinstance(self._token, str):
-            return self._token
-        return self._token(refused)
-
-    def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        token: str,
-        params: dict[str, str] | None,
-        body: bytes | None,
-        headers: dict[str, str],
-    ) -> httpx.Response:
-        headers = {**headers, "Authorization": f"Bearer {token}"}
-        try:
-            return self._http.request(method, url, params=params, content=body, headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            # Nothing reached Xero: safe to send again.
-            raise TransientError(f"Could not reach Xero ({type(error).__name__})") from None
-        except httpx.TimeoutException:
-            # Sent, but no answer: Xero may or may not have done the work.
-            raise RemoteTimeout("Xero did not answer in time") from None
-        except httpx.TransportError as error:
-            raise RemoteTimeout(f"The connection to Xero broke ({type(error).__name__})") from None
+    def unavailable_message(self, response: httpx.Response, said: str) -> str:
+        if response.status_code != 503:
+            return super().unavailable_message(response, said)
+        # Two kinds of 503, often plain text: one organisation offline, or Xero itself down.
+        offline = "offline" in (said or response.text).lower()
+        return f"Xero {'organisation offline' if offline else 'not available'} (503)"
 
     def _request(
         self,
@@ -453,61 +366,25 @@ class XeroClient:
         payload: Any = None,
         idempotency_key: str = "",
         tenant: bool = True,
-        not_found_ok: bool = False,
         headers: dict[str, str] | None = None,
     ) -> Any:
+        """One call with Xero's headers; its JSON answer."""
         headers = dict(headers or {})
         if tenant:
             if not self.tenant_id:
                 raise ValueError("Accounting API calls need a tenant id")
             headers["xero-tenant-id"] = self.tenant_id
-        body = None
-        if payload is not None:
-            body = json.dumps(payload, separators=(",", ":")).encode()
-            headers["Content-Type"] = "application/json"
         if idempotency_key:
+            # A 401 is refused before any work, so its retry may carry the same key.
             headers["Idempotency-Key"] = idempotency_key
-        token = self._access_token()
-        response = self._send(
-            method,
-            url,
-            token=token,
-            params=params,
-            body=body,
-            headers=headers,
-        )
-        if response.status_code == 401 and not isinstance(self._token, str):
-            # TokenExpired (or revoked early): refresh once under the hub's lock, then retry
-            # once. A 401 is refused before any work, so the same Idempotency-Key is fine.
-            logger.info("Xero answered 401 to %s %s; refreshing once", method, _path(url))
-            response = self._send(
-                method,
-                url,
-                token=self._access_token(refused=token),
-                params=params,
-                body=body,
-                headers=headers,
-            )
-        logger.debug("Xero %s %s → %s", method, _path(url), response.status_code)
-        if response.status_code == 404 and not_found_ok:
-            return None
-        error = error_for(response)
-        if error is not None:
-            logger.info(
-                "Xero %s %s failed: %s %s",
-                method,
-                _path(url),
-                response.status_code,
-                type(error).__name__,
-            )
-            raise error
-        data = _json(response)
-        if data is None:
-            raise TransientError("Xero gave an unreadable answer")
-        return data
+        return self.request_json(method, url, params=params, json=payload, headers=headers)
 
-    def _url(self, path: str) -> str:
-        return f"{self.api_url}/{path.lstrip('/')}"
+    def _get_or_none(self, path: str) -> Any:
+        """GET a single resource; None when Xero has no such thing (404)."""
+        try:
+            return self._request("GET", path)
+        except RemoteNotFound:
+            return None
 
     # --- identity ----------------------------------------------------------------------
 
@@ -529,7 +406,7 @@ class XeroClient:
 
     def get_organisation(self) -> Organisation:
         """GET /Organisation: the cheap authenticated call behind Test Connection."""
-        data = self._request("GET", self._url("Organisation"))
+        data = self._request("GET", "Organisation")
         organisations = data.get("Organisations") or []
         if not organisations:
             raise TransientError("Xero returned no organisation")
@@ -558,7 +435,7 @@ class XeroClient:
     ) -> list[ContactResult]:
         data = self._request(
             method,
-            self._url("Contacts"),
+            "Contacts",
             params={"summarizeErrors": "false"},
             payload={"Contacts": contacts},
             idempotency_key=checked_idempotency_key(key),
@@ -567,19 +444,13 @@ class XeroClient:
 
     def get_contact_by_number(self, contact_number: str) -> ContactResult | None:
         """GET /Contacts/{ContactNumber}; None when no contact has that number."""
-        data = self._request(
-            "GET",
-            self._url(f"Contacts/{quote(contact_number, safe='')}"),
-            not_found_ok=True,
-        )
+        data = self._get_or_none(f"Contacts/{quote(contact_number, safe='')}")
         contacts = (data or {}).get("Contacts") or []
         return contact_from_element(contacts[0]) if contacts else None
 
     def search_contacts(self, term: str) -> list[ContactResult]:
         """GET /Contacts?searchTerm=: Name, names, ContactNumber and email, case-insensitive."""
-        data = self._request(
-            "GET", self._url("Contacts"), params={"searchTerm": term, "summaryOnly": "true"}
-        )
+        data = self._request("GET", "Contacts", params={"searchTerm": term, "summaryOnly": "true"})
         return [contact_from_element(c) for c in data.get("Contacts") or ()]
 
     def create_invoices(
@@ -599,7 +470,7 @@ class XeroClient:
     ) -> list[InvoiceResult]:
         data = self._request(
             method,
-            self._url("Invoices"),
+            "Invoices",
             # summarizeErrors=false: always 200 with StatusAttributeString per element. The
             # spec says false is the default, the API does not behave so: always send it.
             params={"summarizeErrors": "false", "unitdp": "4"},
@@ -616,16 +487,14 @@ class XeroClient:
         contact_ids = [c for c in contact_ids if c]
         if contact_ids:
             params["ContactIDs"] = ",".join(contact_ids)
-        data = self._request("GET", self._url("Invoices"), params=params)
+        data = self._request("GET", "Invoices", params=params)
         return [invoice_from_element(i) for i in data.get("Invoices") or ()]
 
     # --- reading back: payments and voids made in Xero ---------------------------------
 
     def get_invoice(self, invoice_id: str) -> InvoiceState | None:
         """GET /Invoices/{InvoiceID}: the invoice with its (live) Payments; None on 404."""
-        data = self._request(
-            "GET", self._url(f"Invoices/{quote(invoice_id, safe='')}"), not_found_ok=True
-        )
+        data = self._get_or_none(f"Invoices/{quote(invoice_id, safe='')}")
         invoices = (data or {}).get("Invoices") or []
         return invoice_state_from_element(invoices[0]) if invoices else None
 
@@ -634,7 +503,7 @@ class XeroClient:
         ids = [i for i in invoice_ids if i]
         if not ids:
             return []
-        data = self._request("GET", self._url("Invoices"), params={"IDs": ",".join(ids)})
+        data = self._request("GET", "Invoices", params={"IDs": ",".join(ids)})
         return [invoice_state_from_element(i) for i in data.get("Invoices") or ()]
 
     def get_invoices_modified(self, *, modified_since: datetime.datetime, page: int) -> Page:
@@ -642,7 +511,7 @@ class XeroClient:
         then, up to 100 a page (with their Payments)."""
         data = self._request(
             "GET",
-            self._url("Invoices"),
+            "Invoices",
             params={"page": str(page)},
             headers={"If-Modified-Since": if_modified_since(modified_since)},
         )
@@ -650,9 +519,7 @@ class XeroClient:
 
     def get_payment(self, payment_id: str) -> PaymentState | None:
         """GET /Payments/{PaymentID}: AUTHORISED or DELETED, with its invoice; None on 404."""
-        data = self._request(
-            "GET", self._url(f"Payments/{quote(payment_id, safe='')}"), not_found_ok=True
-        )
+        data = self._get_or_none(f"Payments/{quote(payment_id, safe='')}")
         payments = (data or {}).get("Payments") or []
         return payment_state_from_element(payments[0]) if payments else None
 
@@ -661,13 +528,8 @@ class XeroClient:
         as Xero lists them) deleted since then, up to 100 a page."""
         data = self._request(
             "GET",
-            self._url("Payments"),
+            "Payments",
             params={"page": str(page)},
             headers={"If-Modified-Since": if_modified_since(modified_since)},
         )
         return _page(data, "Payments", page, payment_state_from_element)
-
-
-def _path(url: str) -> str:
-    """The path of a URL, for logs: no query string, never a header."""
-    return httpx.URL(url).path

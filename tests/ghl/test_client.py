@@ -10,11 +10,13 @@ import pytest
 import responses
 import respx
 
-from ghl.client import API_VERSION, AccessDenied, GhlClient, RemoteNotFound
+from ghl.client import API_VERSION, GhlClient
 from integrations.errors import (
+    AccessDenied,
     IntegrationError,
     RateLimited,
     ReauthRequired,
+    RemoteNotFound,
     RemoteTimeout,
     TransientError,
     ValidationFailed,

@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from integrations.errors import (
+    AccessDenied,
     IntegrationError,
     RateLimited,
     ReauthRequired,
@@ -232,10 +233,11 @@ def test_403_authentication_unsuccessful_is_app_revoked(xero_api):
         403, json=fixture_json("error_403_authentication_unsuccessful.json")
     )
 
-    with pytest.raises(ReauthRequired) as caught:
+    with pytest.raises(AccessDenied) as caught:
         client().get_organisation()
 
-    assert str(caught.value) == "App revoked"
+    assert isinstance(caught.value, ReauthRequired)  # reconnecting is the fix
+    assert str(caught.value) == "App revoked: Xero refused access (AuthenticationUnsuccessful)"
     assert caught.value.reason_code == "app_revoked"
 
 

@@ -238,10 +238,11 @@ def sandbox_stats(base_url: str, tenant: int = 0) -> dict:
 
 def sandbox_faults(**knobs) -> None:
     """Set the sandbox's fault knobs (rate_limit_scale, latency_ms, error_rate, ...)."""
-    from sandbox.models import XeroFaults
+    from sandbox.core.registry import providers
+    from sandbox.models import Faults
 
-    XeroFaults.current()
-    XeroFaults.objects.filter(pk=1).update(**knobs)
+    for provider in providers():
+        Faults.set_knobs(provider.key, **knobs)
 
 
 def sandbox_reset_stats(base_url: str) -> None:

@@ -485,9 +485,9 @@ def compare(org: dict) -> dict:
 def webhooks_sent() -> tuple[int, int]:
     """Events the sandbox queued for Torqueflow, and events Torqueflow received."""
     from integrations.models import WebhookEvent
-    from sandbox.models import XeroWebhookEvent
+    from sandbox.models import ProviderEvent
 
-    return XeroWebhookEvent.objects.count(), WebhookEvent.objects.count()
+    return ProviderEvent.objects.count(), WebhookEvent.objects.count()
 
 
 def run(stack: Stack, org: dict) -> dict:

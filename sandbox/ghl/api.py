@@ -1,10 +1,9 @@
 """/sandbox/ghl/api/<path>: the API v2 gateway (base URL for GHL_API_URL).
 
 In order: the `Version` header (401), the bearer token (401), the route (404), the token's
-scope (401), the JSON body (400), the location the call names against the token's (403), the
-rate limit (429), then latency, an injected error (5xx, nothing done), the work in one
-transaction, and an injected timeout after the commit. Every answer from the rate limit on
-carries the X-RateLimit-* headers.
+scope (401), the JSON body (400), the location the call names against the token's (403),
+then the core's limits and knobs (sandbox/core/gateway.py) around the work, done in one
+transaction. Every answer from the rate limit on carries the X-RateLimit-* headers.
 """
 
 from __future__ import annotations
@@ -18,24 +17,15 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox.faults import add_latency, timed_out, wants_timeout
-from sandbox.models import XeroFaults
+from sandbox.core import tokens
+from sandbox.core.gateway import metered
+from sandbox.core.seed import ensure_seeded
+from sandbox.models import Faults, GhlLocation
 
-from . import (
-    contacts,
-    invoice_actions,
-    invoice_writes,
-    invoices,
-    locations,
-    ratelimit,
-    render,
-    tokens,
-    webhooks,
-)
+from . import contacts, invoice_actions, invoice_writes, invoices, locations, render, webhooks
 from .common import Ctx, parse_body
-from .faults import injected_error
+from .constants import KEY
 from .render import ApiError
-from .seed import ensure_seeded
 
 Handler = Callable[[Ctx], dict[str, Any]]
 
@@ -104,9 +94,10 @@ def _prepare(request: HttpRequest, path: str) -> tuple[Route, Ctx]:
     refused = render.version_refused(request.headers.get("Version", "").strip())
     if refused is not None:
         raise refused
-    token = tokens.check_bearer(request)
-    if token is None:
+    bearer = tokens.check_bearer(KEY, request)
+    if bearer.problem:
         raise render.unauthorized()
+    token = bearer.token
     method = request.method or "GET"
     matched = _match(method, path)
     if matched is None:
@@ -114,7 +105,8 @@ def _prepare(request: HttpRequest, path: str) -> tuple[Route, Ctx]:
     route, args = matched
     if route.scope not in token.scopes:
         raise render.unauthorized(render.NOT_IN_SCOPE)
-    ctx = Ctx(request=request, install=token.install, faults=XeroFaults.current(), args=args)
+    location = GhlLocation.objects.get(location_id=token.grant.account)
+    ctx = Ctx(request, token.grant, location, Faults.current(KEY), args=args)
     if method in ("POST", "PUT"):
         ctx.body = parse_body(request)
     named = _named_location(route, ctx)
@@ -125,24 +117,16 @@ def _prepare(request: HttpRequest, path: str) -> tuple[Route, Ctx]:
 
 @csrf_exempt
 def gateway(request: HttpRequest, path: str) -> HttpResponse:
-    ensure_seeded()
+    ensure_seeded(KEY)
     try:
         route, ctx = _prepare(request, path)
     except ApiError as error:
         return render.error_response(error)
-    verdict = ratelimit.acquire(install=ctx.install, faults=ctx.faults)
-    if not verdict.allowed:
-        response = render.error_response(render.too_many_requests())
-    else:
-        add_latency(ctx.faults)
-        response = injected_error(ctx.faults)
-        if response is not None:
-            ratelimit.count_fault(ctx.location, "errors_injected")
-        else:
-            response = _perform(ctx, route)
-            if wants_timeout(ctx.faults):
-                ratelimit.count_fault(ctx.location, "timeouts_injected")
-                response = timed_out(ctx.faults)
-    for name, value in verdict.headers.items():
-        response[name] = value
-    return response
+    return metered(
+        ctx.faults,
+        account=ctx.location.location_id,
+        window_key=f"{ctx.app.client_id}:{ctx.location.location_id}",
+        app_key=None,
+        work=lambda: _perform(ctx, route),
+        refused=lambda verdict: render.error_response(render.too_many_requests()),
+    )

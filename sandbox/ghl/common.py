@@ -9,29 +9,26 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from sandbox.models import GhlApp, GhlInstall, GhlLocation, XeroFaults
+from sandbox.models import App, Faults, GhlLocation, Grant
 
 from . import render
 
 
 @dataclass
 class Ctx:
-    """One authenticated API call for the location its token belongs to."""
+    """One authenticated API call for the location its token belongs to (its install)."""
 
     request: HttpRequest
-    install: GhlInstall
-    faults: XeroFaults
+    install: Grant
+    location: GhlLocation
+    faults: Faults
     args: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=dict)
     # (invoice, event type) pairs for the webhooks of changes made through the API.
     changed: list[tuple[Any, str]] = field(default_factory=list)
 
     @property
-    def location(self) -> GhlLocation:
-        return self.install.location
-
-    @property
-    def app(self) -> GhlApp:
+    def app(self) -> App:
         return self.install.app
 
     @property

@@ -9,6 +9,8 @@ import secrets
 import string
 import time
 
+KEY = "ghl"  # its URL segment under /sandbox/ and its rows' `provider`
+
 # The sandbox's own marketplace app. settings.GHL_CLIENT_ID/SECRET are accepted as well.
 # GoHighLevel's app id is the client id up to its first "-" (webhooks carry it as appId).
 CLIENT_ID = "66f1a5c0e4b0d2a9c8e7f6a1-torqueflowsbx"
@@ -27,11 +29,15 @@ API_VERSION = "2021-07-28"
 # 2021-07-28 (API v2) shapes. "v3" has other shapes and is not emulated.
 ACCEPTED_VERSIONS = frozenset({"2021-07-28", "2021-04-15", "2023-02-21"})
 
-# The burst window: 10 seconds on the sandbox clock (XeroFaults.rate_limit_scale is its minute).
+# The burst window's length on the sandbox clock, where a minute is 60 s.
 BURST_SECONDS = 10
-WEBHOOK_TIMEOUT_SECONDS = 5
 
 _ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+def app_id(client_id: str) -> str:
+    """GoHighLevel's app id (webhooks' `appId`): the client id up to its first "-"."""
+    return client_id.split("-", 1)[0]
 
 
 def stable_id(name: str) -> str:

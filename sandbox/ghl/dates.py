@@ -2,19 +2,17 @@
 
 import datetime as dt
 
-from django.utils import timezone
+from sandbox.core import clock
 
 
 def now() -> dt.datetime:
-    """Now in UTC, to the millisecond (the resolution of GoHighLevel's timestamps)."""
-    current = timezone.now().astimezone(dt.UTC)
-    return current.replace(microsecond=current.microsecond // 1000 * 1000)
+    """The sandbox clock, to the millisecond (the resolution of GoHighLevel's timestamps)."""
+    return clock.now()
 
 
 def iso(value: dt.datetime) -> str:
     """ "2023-12-12T09:27:42.355Z"."""
-    utc = value.astimezone(dt.UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    return clock.iso(value)
 
 
 def parse_date(value: str) -> dt.date:

@@ -9,10 +9,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from sandbox.core.forms import PayForm
 from sandbox.models import GhlInvoice
 
 from . import payments
-from .forms import PayForm
 
 
 @require_http_methods(["GET", "POST"])

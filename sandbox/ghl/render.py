@@ -10,6 +10,8 @@ from typing import Any
 
 from django.http import HttpResponse
 
+from sandbox.core.faults import roll
+
 from .constants import ACCEPTED_VERSIONS
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -20,6 +22,10 @@ NO_LOCATION_ACCESS = "The token does not have access to this location."
 NO_VERSION = "version header was not found."
 BAD_VERSION = "version header is invalid"
 INVOICE_NOT_FOUND = "Unable to find an invoice with the given invoice id"
+BAD_GATEWAY = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 class ApiError(Exception):
@@ -93,3 +99,10 @@ def version_refused(version: str) -> ApiError | None:
     if version not in ACCEPTED_VERSIONS:
         return ApiError(401, {"statusCode": 401, "message": BAD_VERSION})
     return None
+
+
+def server_error() -> HttpResponse:
+    """A 500 in NestJS's shape, or a 502 from the edge in front of it (an injected fault)."""
+    if roll(0.5):
+        return HttpResponse(BAD_GATEWAY, status=502, content_type="text/html")
+    return json_response({"statusCode": 500, "message": "Internal server error"}, 500)

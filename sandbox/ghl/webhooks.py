@@ -1,33 +1,26 @@
-"""Webhooks back to Torqueflow, as GoHighLevel sends them: one JSON body per event with
-`type`, `locationId`, `webhookId` and `timestamp`, signed with Ed25519 over the raw body in
-`X-GHL-Signature` (base64). Invoice events carry the invoice as the API answers it.
-
-Events are stored in the transaction that made the change and sent after it commits, inline
-with a short timeout. A failed delivery is logged and kept for "Resend undelivered"; it never
-reaches the user's action. The webhookId stays the same on a resend; the timestamp is new.
-"""
+"""GoHighLevel's webhooks: one JSON body per event with `type`, `locationId`, `webhookId` and
+`timestamp`, signed with Ed25519 over the raw body in `X-GHL-Signature` (base64). Invoice
+events carry the invoice as the API answers it. Storing, sending and resending are the core's
+(sandbox/core/webhooks.py); the webhookId stays the same on a resend, the timestamp is new."""
 
 from __future__ import annotations
 
 import base64
 import json
-import logging
 import uuid
 from functools import cache
 from typing import Any
 
-import requests
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from django.conf import settings
-from django.db import transaction
 
-from sandbox.faults import roll
-from sandbox.models import GhlInstall, GhlInvoice, GhlLocation, GhlWebhookEvent, XeroFaults
+from sandbox.core import webhooks
+from sandbox.core.registry import Signing
+from sandbox.models import GhlInvoice, GhlLocation, Grant, ProviderEvent
 
 from . import constants, dates
+from .constants import KEY
 from .invoices import serialize
-
-logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-GHL-Signature"
 
@@ -38,14 +31,13 @@ def private_key() -> ed25519.Ed25519PrivateKey:
     return ed25519.Ed25519PrivateKey.from_private_bytes(constants.WEBHOOK_PRIVATE_KEY_SEED)
 
 
-def sign(body: bytes) -> str:
-    return base64.b64encode(private_key().sign(body)).decode()
+def sign(body: bytes, key: ed25519.Ed25519PrivateKey | None = None) -> str:
+    return base64.b64encode((key or private_key()).sign(body)).decode()
 
 
-def webhook_url() -> str:
-    return getattr(settings, "SANDBOX_GHL_WEBHOOK_URL", "") or (
-        f"{settings.SANDBOX_BASE_URL.rstrip('/')}/webhooks/ghl/"
-    )
+def headers(body: bytes, *, genuine: bool = True) -> dict[str, str]:
+    key = None if genuine else ed25519.Ed25519PrivateKey.generate()
+    return {SIGNATURE_HEADER: sign(body, key)}
 
 
 def torqueflow_trusts_sandbox_key() -> bool:
@@ -54,39 +46,47 @@ def torqueflow_trusts_sandbox_key() -> bool:
     return configured == constants.WEBHOOK_PUBLIC_KEY_PEM.strip()
 
 
+def signing() -> Signing:
+    return Signing(
+        scheme=f"Ed25519 in {SIGNATURE_HEADER}",
+        key_note="with the sandbox's key (not for production)",
+        trusted=torqueflow_trusts_sandbox_key(),
+        distrust_note=(
+            "GHL_WEBHOOK_PUBLIC_KEY is another key: Torqueflow will refuse these webhooks"
+        ),
+        public_key=constants.WEBHOOK_PUBLIC_KEY_PEM,
+    )
+
+
 # --- queueing ----------------------------------------------------------------------------------
 
 
-def queue(
-    event_type: str, location: GhlLocation | None, payload: dict[str, Any], reason: str
-) -> GhlWebhookEvent:
+def queue(event_type: str, location: GhlLocation, payload: dict[str, Any], reason: str):
     """Store one event and send it once the transaction commits (at once without one)."""
-    webhook_id = uuid.uuid4()
-    event = GhlWebhookEvent.objects.create(
-        location=location,
+    webhook_id = str(uuid.uuid4())
+    event = webhooks.Event(
         event_type=event_type,
-        webhook_id=webhook_id,
-        payload={**payload, "webhookId": str(webhook_id)},
-        reason=reason[:200],
-        created_at=dates.now(),
+        payload={**payload, "webhookId": webhook_id},
+        account=location.location_id,
+        account_name=location.name,
+        subject=webhook_id,
     )
-    transaction.on_commit(lambda: deliver([event.pk]), robust=True)
-    return event
+    return webhooks.queue(KEY, [event], reason)[0]
 
 
-def queue_invoice_event(invoice: GhlInvoice, event_type: str, reason: str) -> GhlWebhookEvent:
+def queue_invoice_event(invoice: GhlInvoice, event_type: str, reason: str) -> ProviderEvent:
     """InvoicePaid, InvoicePartiallyPaid, InvoiceVoid, …: the invoice with the event fields."""
     location = invoice.location
     payload = {"type": event_type, "locationId": location.location_id, **serialize(invoice)}
     return queue(event_type, location, payload, reason)
 
 
-def queue_install_event(install: GhlInstall, event_type: str, reason: str) -> GhlWebhookEvent:
+def queue_install_event(install: Grant, event_type: str, reason: str) -> ProviderEvent:
     """INSTALL or UNINSTALL of the app on a location."""
-    location = install.location
+    location = GhlLocation.objects.get(location_id=install.account)
     payload: dict[str, Any] = {
         "type": event_type,
-        "appId": install.app.app_id,
+        "appId": constants.app_id(install.app.client_id),
         "locationId": location.location_id,
     }
     if event_type == "INSTALL":
@@ -100,58 +100,7 @@ def queue_install_event(install: GhlInstall, event_type: str, reason: str) -> Gh
     return queue(event_type, location, payload, reason)
 
 
-# --- delivery ------------------------------------------------------------------------------------
-
-
-def body_for(event: GhlWebhookEvent) -> bytes:
+def body_for(event: ProviderEvent) -> bytes:
     """The raw body of a delivery: the payload with the current `timestamp`."""
     payload = {**event.payload, "timestamp": dates.iso(dates.now())}
     return json.dumps(payload, separators=(",", ":")).encode()
-
-
-def _post(body: bytes) -> tuple[int | None, str]:
-    try:
-        response = requests.post(
-            webhook_url(),
-            data=body,
-            headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(body)},
-            timeout=constants.WEBHOOK_TIMEOUT_SECONDS,
-        )
-    except requests.RequestException as error:
-        logger.warning("Sandbox GHL webhook to %s failed: %s", webhook_url(), error)
-        return None, f"{type(error).__name__}: {error}"[:300]
-    return response.status_code, ""
-
-
-def deliver(event_ids: list[int]) -> None:
-    """Send each stored event in its own request; never raises."""
-    for event in GhlWebhookEvent.objects.filter(pk__in=event_ids).order_by("pk"):
-        try:
-            _deliver_one(event)
-        except Exception:
-            logger.exception("Sandbox GHL webhook %s could not be delivered", event.webhook_id)
-
-
-def _deliver_one(event: GhlWebhookEvent) -> None:
-    event.attempted_at = dates.now()
-    event.attempts += 1
-    if roll(XeroFaults.current().drop_webhooks):
-        event.dropped, event.status_code, event.error = True, None, ""
-    else:
-        event.status_code, event.error = _post(body_for(event))
-        event.dropped = False
-        if event.status_code is not None and not 200 <= event.status_code < 300:
-            logger.warning("Sandbox GHL webhook answered %s", event.status_code)
-    event.save(update_fields=["attempted_at", "attempts", "dropped", "status_code", "error"])
-
-
-def resend_undelivered() -> int:
-    """Deliver again every event that was dropped or not answered with a 2xx."""
-    pending = list(
-        GhlWebhookEvent.objects.exclude(status_code__gte=200, status_code__lt=300)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if pending:
-        deliver(pending)
-    return len(pending)

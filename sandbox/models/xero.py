@@ -52,39 +52,15 @@ class XeroAccount(models.Model):
         return f"{self.code} {self.name}"
 
 
-# --- apps, consents and tokens ----------------------------------------------------------
-
-
-class XeroApp(models.Model):
-    """An app registered in the (emulated) developer portal."""
-
-    client_id = models.CharField(max_length=100, unique=True)
-    client_secret = models.CharField(max_length=200)
-    name = models.CharField(max_length=100)
-    # Empty: any https URL (or http on localhost) is accepted.
-    redirect_uris = models.JSONField(default=list, blank=True)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class XeroGrant(models.Model):
-    """One user's authorisation of one app: scopes add up across consents."""
-
-    app = models.ForeignKey(XeroApp, on_delete=models.CASCADE, related_name="grants")
-    user_id = models.UUIDField()
-    scopes = models.JSONField(default=list)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.app} for user {self.user_id}"
+# --- connections ------------------------------------------------------------------------
 
 
 class XeroConnection(models.Model):
     """A tenant connected to a grant (GET /connections)."""
 
-    grant = models.ForeignKey(XeroGrant, on_delete=models.CASCADE, related_name="connections")
+    grant = models.ForeignKey(
+        "sandbox.Grant", on_delete=models.CASCADE, related_name="xero_connections"
+    )
     tenant = models.ForeignKey(XeroTenant, on_delete=models.CASCADE, related_name="connections")
     connection_id = models.UUIDField(unique=True, default=uuid.uuid4)
     auth_event_id = models.UUIDField()
@@ -98,58 +74,6 @@ class XeroConnection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant} via grant {self.grant_id}"
-
-
-class XeroAuthCode(models.Model):
-    """A single-use authorisation code."""
-
-    code_hash = models.CharField(max_length=64, unique=True)
-    grant = models.ForeignKey(XeroGrant, on_delete=models.CASCADE)
-    redirect_uri = models.URLField(max_length=1000)
-    scopes = models.JSONField(default=list)
-    auth_event_id = models.UUIDField()
-    code_challenge = models.CharField(max_length=200, blank=True)
-    nonce = models.CharField(max_length=200, blank=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"code for grant {self.grant_id}"
-
-
-class XeroRefreshToken(models.Model):
-    """A rotating refresh token; `replaced_by` is set when it is used."""
-
-    token_hash = models.CharField(max_length=64, unique=True)
-    grant = models.ForeignKey(XeroGrant, on_delete=models.CASCADE, related_name="refresh_tokens")
-    scopes = models.JSONField(default=list)
-    auth_event_id = models.UUIDField()
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    superseded_at = models.DateTimeField(null=True, blank=True)
-    replaced_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
-    # When the client first used this token or the access token issued with it: proof that
-    # the answer carrying them arrived (which ends the predecessor's grace window).
-    pair_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"refresh token {self.pk} for grant {self.grant_id}"
-
-
-class XeroAccessToken(models.Model):
-    token_hash = models.CharField(max_length=64, unique=True)
-    grant = models.ForeignKey(XeroGrant, on_delete=models.CASCADE, related_name="access_tokens")
-    refresh_token = models.ForeignKey(
-        XeroRefreshToken, null=True, blank=True, on_delete=models.SET_NULL
-    )
-    scopes = models.JSONField(default=list)
-    auth_event_id = models.UUIDField()
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"access token {self.pk} for grant {self.grant_id}"
 
 
 # --- accounting data --------------------------------------------------------------------
@@ -175,7 +99,9 @@ class XeroContact(models.Model):
     phones = models.JSONField(default=list, blank=True)
     is_customer = models.BooleanField(default=False)
     is_supplier = models.BooleanField(default=False)
-    created_by_app = models.ForeignKey(XeroApp, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by_app = models.ForeignKey(
+        "sandbox.App", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_utc = models.DateTimeField()
 
     class Meta:
@@ -228,7 +154,9 @@ class XeroInvoice(models.Model):
     fully_paid_on = models.DateField(null=True, blank=True)
     url = models.CharField(max_length=2000, blank=True)
     sent_to_contact = models.BooleanField(default=False)
-    created_by_app = models.ForeignKey(XeroApp, null=True, blank=True, on_delete=models.SET_NULL)
+    created_by_app = models.ForeignKey(
+        "sandbox.App", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_utc = models.DateTimeField()
 
     class Meta:
@@ -267,7 +195,7 @@ class XeroPayment(models.Model):
         return f"{self.amount} on {self.invoice}"
 
 
-# --- machinery: idempotency, faults, rate limits, stats, webhooks -----------------------
+# --- idempotency ----------------------------------------------------------------------
 
 
 class XeroIdempotencyKey(models.Model):
@@ -289,87 +217,3 @@ class XeroIdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.tenant})"
-
-
-class XeroFaults(models.Model):
-    """The fault knobs: a single row (pk=1). Latency, errors, timeouts, the clock
-    (`rate_limit_scale`), dropped webhooks and `webhooks_for_api_changes` apply to the whole
-    sandbox (GoHighLevel too); the call limits are Xero's (GhlLimits holds GoHighLevel's)."""
-
-    latency_ms = models.PositiveIntegerField(default=0)
-    error_rate = models.FloatField(default=0.0)
-    timeout_rate = models.FloatField(default=0.0)
-    # How long a "timed out" request sleeps after committing: past the client's timeout.
-    timeout_seconds = models.FloatField(default=35.0)
-    # The length of a "minute" for the rate limits, in real seconds (a day is 1440 of them).
-    rate_limit_scale = models.FloatField(default=60.0)
-    minute_limit = models.PositiveIntegerField(default=60)
-    day_limit = models.PositiveIntegerField(default=5000)
-    concurrent_limit = models.PositiveIntegerField(default=5)
-    app_minute_limit = models.PositiveIntegerField(default=10000)
-    drop_webhooks = models.FloatField(default=0.0)
-    # Real Xero also sends events for changes an app makes through the API.
-    webhooks_for_api_changes = models.BooleanField(default=False)
-    last_intent_result = models.JSONField(default=dict, blank=True)
-
-    def __str__(self) -> str:
-        return "Fault settings"
-
-    @classmethod
-    def current(cls) -> "XeroFaults":
-        return cls.objects.get_or_create(pk=1)[0]
-
-
-class XeroRateWindow(models.Model):
-    """Fixed-window counters, keyed: a Xero tenant ("tenant:<id>") or app ("app:<client_id>"),
-    or a GoHighLevel app on a location ("ghl:<client_id>:<location_id>"). `minute_*` is the
-    short window (a Xero minute, a GoHighLevel 10 s burst), `day_*` the daily one."""
-
-    key = models.CharField(max_length=150, unique=True)
-    minute_start = models.FloatField(default=0.0)
-    minute_count = models.PositiveIntegerField(default=0)
-    day_start = models.FloatField(default=0.0)
-    day_count = models.PositiveIntegerField(default=0)
-    in_flight = models.IntegerField(default=0)
-
-    def __str__(self) -> str:
-        return self.key
-
-
-class XeroStats(models.Model):
-    """Calls and 429s per tenant, for benchmarks (GET/DELETE /sandbox/xero/stats/)."""
-
-    tenant = models.OneToOneField(XeroTenant, on_delete=models.CASCADE, related_name="stats")
-    calls = models.PositiveIntegerField(default=0)
-    rate_limited = models.PositiveIntegerField(default=0)
-    rate_limited_minute = models.PositiveIntegerField(default=0)
-    rate_limited_day = models.PositiveIntegerField(default=0)
-    rate_limited_concurrent = models.PositiveIntegerField(default=0)
-    errors_injected = models.PositiveIntegerField(default=0)
-    timeouts_injected = models.PositiveIntegerField(default=0)
-    since = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return f"Stats for {self.tenant}"
-
-
-class XeroWebhookEvent(models.Model):
-    """One event sent (or to be sent) to Torqueflow; the pk is the event sequence."""
-
-    tenant = models.ForeignKey(XeroTenant, on_delete=models.CASCADE)
-    category = models.CharField(max_length=20, default="INVOICE")
-    event_type = models.CharField(max_length=10, default="UPDATE")
-    resource_id = models.UUIDField()
-    resource_url = models.CharField(max_length=500)
-    event_date = models.DateTimeField()
-    reason = models.CharField(max_length=200, blank=True)
-    attempted_at = models.DateTimeField(null=True, blank=True)
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    error = models.CharField(max_length=300, blank=True)
-    dropped = models.BooleanField(default=False)
-
-    class Meta:
-        ordering = ["-id"]
-
-    def __str__(self) -> str:
-        return f"#{self.pk} {self.category} {self.event_type} {self.resource_id}"

@@ -1,9 +1,9 @@
 """/sandbox/xero/api.xro/2.0/<Resource>[/<id>]: the Accounting API gateway.
 
 In order: the bearer token (401), the xero-tenant-id connection (403), the resource and its
-scope (404/401), the rate limits (429), then latency, an injected error (5xx, nothing done),
-the work in one transaction with Idempotency-Key replay, and an injected timeout after the
-commit. Every answer past the tenant check carries the X-*Limit-Remaining headers.
+scope (404/401), then the core's limits and knobs (sandbox/core/gateway.py) around the work,
+done in one transaction with Idempotency-Key replay. Every answer past the scope check carries
+the X-*Limit-Remaining headers.
 """
 
 from __future__ import annotations
@@ -15,24 +15,25 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox.models import XeroFaults
+from sandbox.core import tokens as core_tokens
+from sandbox.core.gateway import metered
+from sandbox.core.seed import ensure_seeded
+from sandbox.models import AccessToken, Faults
 
 from . import (
     contacts,
-    faults,
+    dates,
     idempotency,
     invoice_writes,
     invoices,
     organisation,
     payments,
-    ratelimit,
     render,
     tokens,
     webhooks,
 )
 from .common import ApiResult, Ctx, bad_request
-from .constants import IDEMPOTENCY_KEY_MAX, RESOURCE_SCOPES
-from .seed import ensure_seeded
+from .constants import IDEMPOTENCY_KEY_MAX, KEY, RESOURCE_SCOPES
 
 Handler = Callable[[Ctx], ApiResult]
 
@@ -98,16 +99,27 @@ def _render(request: HttpRequest, result: ApiResult) -> HttpResponse:
     return response
 
 
+def authenticate(request: HttpRequest) -> AccessToken | HttpResponse:
+    """The live bearer token, or Xero's 401."""
+    bearer = core_tokens.check_bearer(KEY, request)
+    if bearer.problem == "expired":
+        stamp = dates.expired_string(bearer.token.expires_at)
+        return render.problem(401, f"TokenExpired: token expired at {stamp}")
+    if bearer.problem:
+        return render.problem(401, "AuthenticationUnsuccessful")
+    return bearer.token
+
+
 @csrf_exempt
 def accounting_api(request: HttpRequest, resource: str, ident: str | None = None) -> HttpResponse:
-    ensure_seeded()
-    bearer = tokens.check_bearer(request)
-    if bearer.token is None:
-        return render.problem(401, bearer.detail)
-    connection = tokens.connection_for(bearer.token, request.headers.get("xero-tenant-id", ""))
+    ensure_seeded(KEY)
+    token = authenticate(request)
+    if isinstance(token, HttpResponse):
+        return token
+    connection = tokens.connection_for(token.grant, request.headers.get("xero-tenant-id", ""))
     if connection is None:
         return render.problem(403, "AuthenticationUnsuccessful")
-    tenant, app = connection.tenant, bearer.token.grant.app
+    tenant, app = connection.tenant, token.grant.app
     handlers = ROUTES.get(resource.lower())
     if handlers is None:
         return render.not_found()
@@ -116,32 +128,18 @@ def accounting_api(request: HttpRequest, resource: str, ident: str | None = None
         response = HttpResponse("The method is not allowed for this resource", status=405)
         response["Allow"] = ", ".join(handlers)
         return response
-    if not scope_allows(bearer.token.scopes, resource.lower(), request.method or ""):
+    if not scope_allows(token.scopes, resource.lower(), request.method or ""):
         return render.problem(401, "AuthorizationUnsuccessful")
 
-    knobs = XeroFaults.current()
-    verdict = ratelimit.acquire(tenant=tenant, app=app, faults=knobs)
-    if not verdict.allowed:
-        response = HttpResponse(status=429)
-    else:
-        released = False
-        try:
-            faults.add_latency(knobs)
-            response = faults.injected_error(knobs)
-            if response is not None:
-                ratelimit.count_fault(tenant, "errors_injected")
-            else:
-                ctx = Ctx(request=request, tenant=tenant, app=app, faults=knobs, ident=ident)
-                response = _render(request, _perform(ctx, handler))
-                if faults.wants_timeout(knobs):
-                    ratelimit.count_fault(tenant, "timeouts_injected")
-                    ratelimit.release(tenant)
-                    released = True
-                    response = faults.timed_out(knobs)
-        finally:
-            if not released:
-                ratelimit.release(tenant)
-    for name, value in verdict.headers.items():
-        response[name] = value
+    faults = Faults.current(KEY)
+    ctx = Ctx(request=request, tenant=tenant, app=app, faults=faults, ident=ident)
+    response = metered(
+        faults,
+        account=str(tenant.tenant_id),
+        window_key=f"tenant:{tenant.tenant_id}",
+        app_key=f"app:{app.client_id}",
+        work=lambda: _render(request, _perform(ctx, handler)),
+        refused=lambda verdict: HttpResponse(status=429),
+    )
     response["Xero-Correlation-Id"] = str(uuid.uuid4())
     return response

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from sandbox.models import XeroApp, XeroFaults, XeroTenant
+from sandbox.models import App, Faults, XeroTenant
 
 from . import dates, render
 from .where import WhereError, compile_where
@@ -31,8 +31,8 @@ class Ctx:
 
     request: HttpRequest
     tenant: XeroTenant
-    app: XeroApp
-    faults: XeroFaults
+    app: App
+    faults: Faults
     ident: str | None = None
     changed_invoices: list = field(default_factory=list)
 

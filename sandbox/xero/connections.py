@@ -9,12 +9,14 @@ import json
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from sandbox.core.faults import guarded
+from sandbox.core.seed import ensure_seeded
 from sandbox.models import XeroConnection
 
-from . import render, tokens
+from . import render
+from .api import authenticate
 from .common import parse_uuid
-from .faults import with_faults
-from .seed import ensure_seeded
+from .constants import KEY
 
 
 def _stamp(value: dt.datetime) -> str:
@@ -36,14 +38,14 @@ def serialize(connection: XeroConnection) -> dict[str, str]:
 
 
 @csrf_exempt
-@with_faults
+@guarded(KEY)
 def connections(request: HttpRequest, connection_id: str | None = None) -> HttpResponse:
-    ensure_seeded()
-    bearer = tokens.check_bearer(request)
-    if bearer.token is None:
-        return render.problem(401, bearer.detail)
+    ensure_seeded(KEY)
+    token = authenticate(request)
+    if isinstance(token, HttpResponse):
+        return token
     mine = XeroConnection.objects.filter(
-        grant=bearer.token.grant, grant__revoked_at__isnull=True
+        grant=token.grant, grant__revoked_at__isnull=True
     ).select_related("tenant")
     if connection_id is None and request.method == "GET":
         if auth_event := request.GET.get("authEventId"):

@@ -5,6 +5,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+KEY = "xero"  # its URL segment under /sandbox/ and its rows' `provider`
+
 # The sandbox's own app registration. settings.XERO_CLIENT_ID/SECRET are accepted as well.
 CLIENT_ID = "TORQUEFLOWSANDBOXCLIENT000000001"
 CLIENT_SECRET = "sandbox-xero-client-secret-not-for-production"
@@ -18,7 +20,6 @@ REFRESH_GRACE_SECONDS = 30 * 60
 ID_TOKEN_SECONDS = 5 * 60
 IDEMPOTENCY_KEY_MAX = 128
 IDEMPOTENCY_TTL_HOURS = 24
-WEBHOOK_TIMEOUT_SECONDS = 5
 
 _NS = uuid.UUID("6f1c3c3e-8a43-4c7e-9d0e-2b1f7a5e0c11")
 

@@ -6,14 +6,16 @@ from email.utils import parsedate_to_datetime
 
 from django.utils import timezone
 
+from sandbox.core import clock
+
 UTC = dt.UTC
 _MS_JSON = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
 
 def now() -> dt.datetime:
-    """Now in UTC, to the millisecond (Xero's resolution, so If-Modified-Since round-trips)."""
-    current = timezone.now().astimezone(UTC)
-    return current.replace(microsecond=current.microsecond // 1000 * 1000)
+    """The sandbox clock, to the millisecond (Xero's resolution, so If-Modified-Since
+    round-trips)."""
+    return clock.now()
 
 
 def today() -> dt.date:

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from sandbox.core.faults import roll
+
 from . import dates
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -23,6 +25,11 @@ _SINGULAR = {
     "Statuses": "Status",
 }
 NOT_FOUND_TEXT = "The resource you're looking for cannot be found"
+SERVER_ERROR_DETAIL = (
+    "An error occurred in Xero. Check the API Status page http://status.developer.xero.com "
+    "for current service status. Contact the API support team at api@xero.com for more "
+    "assistance."
+)
 
 
 def _mark_decimals(value: Any) -> Any:
@@ -107,10 +114,10 @@ def query_parse_error(message: str) -> dict[str, Any]:
     return {"ErrorNumber": 16, "Type": "QueryParseException", "Message": message}
 
 
-def problem(status: int, detail: str) -> HttpResponse:
-    """The gateway's 401/403 body: {"Type": null, "Title": "Forbidden", "Status": 403,
+def problem(status: int, detail: str, title: str = "") -> HttpResponse:
+    """The gateway's 401/403/500 body: {"Type": null, "Title": "Forbidden", "Status": 403,
     "Detail": "AuthenticationUnsuccessful", "Instance": ..., "Extensions": {}}."""
-    title = {401: "Unauthorized", 403: "Forbidden"}.get(status, "Error")
+    title = title or {401: "Unauthorized", 403: "Forbidden"}.get(status, "Error")
     body = {
         "Type": None,
         "Title": title,
@@ -126,10 +133,12 @@ def not_found() -> HttpResponse:
     return HttpResponse(NOT_FOUND_TEXT, status=404, content_type="text/plain; charset=utf-8")
 
 
-def oauth_error(status: int, error: str, description: str = "") -> HttpResponse:
-    body = {"error": error}
-    if description:
-        body["error_description"] = description
-    response = HttpResponse(json.dumps(body), status=status, content_type=JSON_TYPE)
-    response["Cache-Control"] = "no-store"
-    return response
+def server_error() -> HttpResponse:
+    """A 503 from the gateway or a 500 from the API, as Xero sends them (an injected fault)."""
+    if roll(0.5):
+        return HttpResponse(
+            "The Xero API is temporarily unavailable. Please try again later.",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+    return problem(500, SERVER_ERROR_DETAIL, title="An error occurred")

@@ -1,30 +1,26 @@
-"""Webhooks back to Torqueflow, exactly as Xero sends them: a JSON body of events, signed
-with `x-xero-signature` = base64(HMAC-SHA256(webhook key, raw body)).
-
-Events are stored in the transaction that made the change and sent after it commits, inline
-with a short timeout. A failed delivery is logged and kept for "Resend"; it never reaches the
-user's action.
-"""
+"""Xero's webhooks: INVOICE UPDATE events, several to a delivery ({"events": [...],
+"firstEventSequence", "lastEventSequence", "entropy"}), signed with `x-xero-signature` =
+base64(HMAC-SHA256(webhook key, raw body)); and its "intent to receive" handshake. Storing,
+sending and resending are the core's (sandbox/core/webhooks.py)."""
 
 import base64
 import hashlib
 import hmac
 import json
-import logging
 import secrets
 import string
 from collections.abc import Iterable
 
-import requests
 from django.conf import settings
-from django.db import transaction
 
-from sandbox.models import XeroFaults, XeroInvoice, XeroWebhookEvent
+from sandbox.core import webhooks
+from sandbox.core.registry import Signing
+from sandbox.models import ProviderEvent, XeroInvoice
 
-from . import constants, dates, faults
+from . import dates
+from .constants import KEY
 
-logger = logging.getLogger(__name__)
-
+SIGNATURE_HEADER = "x-xero-signature"
 # Used when neither XERO_WEBHOOK_KEY nor SANDBOX_XERO_WEBHOOK_KEY is set.
 FALLBACK_KEY = "sandbox-xero-webhook-key-not-for-production"
 
@@ -37,14 +33,23 @@ def webhook_key() -> str:
     )
 
 
-def webhook_url() -> str:
-    return getattr(settings, "SANDBOX_XERO_WEBHOOK_URL", "") or (
-        f"{settings.SANDBOX_BASE_URL.rstrip('/')}/webhooks/xero/"
-    )
-
-
 def sign(body: bytes, key: str) -> str:
     return base64.b64encode(hmac.new(key.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def headers(body: bytes, *, genuine: bool = True) -> dict[str, str]:
+    key = webhook_key() if genuine else secrets.token_hex(16)
+    return {SIGNATURE_HEADER: sign(body, key)}
+
+
+def signing() -> Signing:
+    default = webhook_key() in (FALLBACK_KEY, getattr(settings, "SANDBOX_XERO_WEBHOOK_KEY", None))
+    return Signing(
+        scheme=f"HMAC-SHA256 (base64) in {SIGNATURE_HEADER}",
+        key_note="with the sandbox default key (XERO_WEBHOOK_KEY unset)"
+        if default
+        else "with XERO_WEBHOOK_KEY",
+    )
 
 
 def api_base_url() -> str:
@@ -56,41 +61,34 @@ def _entropy() -> str:
 
 
 def queue_invoice_events(invoices: Iterable[XeroInvoice], reason: str) -> list[int]:
-    """Store an INVOICE UPDATE per invoice and send them together once the transaction
-    commits (at once when there is none). Payments show up this way too: the webhooks spec
-    has no payment category."""
-    now = dates.now()
-    ids = [
-        XeroWebhookEvent.objects.create(
-            tenant=invoice.tenant,
-            category="INVOICE",
-            event_type="UPDATE",
-            resource_id=invoice.invoice_id,
-            resource_url=f"{api_base_url()}/Invoices/{invoice.invoice_id}",
-            event_date=now,
-            reason=reason[:200],
-        ).pk
+    """An INVOICE UPDATE per invoice, sent together once the transaction commits. Payments
+    show up this way too: the webhooks spec has no payment category."""
+    now = dates.webhook_string(dates.now())
+    events = [
+        webhooks.Event(
+            event_type="INVOICE UPDATE",
+            subject=str(invoice.invoice_id),
+            account=str(invoice.tenant.tenant_id),
+            account_name=invoice.tenant.name,
+            payload={
+                "resourceUrl": f"{api_base_url()}/Invoices/{invoice.invoice_id}",
+                "resourceId": str(invoice.invoice_id),
+                "eventDateUtc": now,
+                "eventType": "UPDATE",
+                "eventCategory": "INVOICE",
+                "tenantId": str(invoice.tenant.tenant_id),
+                "tenantType": "ORGANISATION",
+            },
+        )
         for invoice in invoices
     ]
-    if ids:
-        transaction.on_commit(lambda: deliver(ids), robust=True)
-    return ids
+    return [row.pk for row in webhooks.queue(KEY, events, reason)]
 
 
-def body_for(events: list[XeroWebhookEvent]) -> bytes:
+def body_for(events: list[ProviderEvent]) -> bytes:
+    """One delivery of `events`; their pks are the event sequence."""
     payload = {
-        "events": [
-            {
-                "resourceUrl": e.resource_url,
-                "resourceId": str(e.resource_id),
-                "eventDateUtc": dates.webhook_string(e.event_date),
-                "eventType": e.event_type,
-                "eventCategory": e.category,
-                "tenantId": str(e.tenant.tenant_id),
-                "tenantType": "ORGANISATION",
-            }
-            for e in events
-        ],
+        "events": [e.payload for e in events],
         "firstEventSequence": min(e.pk for e in events),
         "lastEventSequence": max(e.pk for e in events),
         "entropy": _entropy(),
@@ -98,72 +96,7 @@ def body_for(events: list[XeroWebhookEvent]) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
-def _post(body: bytes, signature: str) -> tuple[int | None, str]:
-    try:
-        response = requests.post(
-            webhook_url(),
-            data=body,
-            headers={"Content-Type": "application/json", "x-xero-signature": signature},
-            timeout=constants.WEBHOOK_TIMEOUT_SECONDS,
-        )
-    except requests.RequestException as error:
-        logger.warning("Sandbox Xero webhook to %s failed: %s", webhook_url(), error)
-        return None, f"{type(error).__name__}: {error}"[:300]
-    return response.status_code, ""
-
-
-def deliver(event_ids: list[int]) -> None:
-    """Send the stored events as one delivery; never raises."""
-    try:
-        events = list(
-            XeroWebhookEvent.objects.select_related("tenant")
-            .filter(pk__in=event_ids)
-            .order_by("pk")
-        )
-        if not events:
-            return
-        now = dates.now()
-        chosen = XeroWebhookEvent.objects.filter(pk__in=[e.pk for e in events])
-        if faults.roll(XeroFaults.current().drop_webhooks):
-            chosen.update(attempted_at=now, dropped=True, status_code=None, error="")
-            return
-        body = body_for(events)
-        status, error = _post(body, sign(body, webhook_key()))
-        chosen.update(attempted_at=now, dropped=False, status_code=status, error=error)
-        if status is not None and status != 200:
-            logger.warning("Sandbox Xero webhook answered %s", status)
-    except Exception:
-        logger.exception("Sandbox Xero webhook delivery failed")
-
-
-def resend_undelivered() -> int:
-    """Deliver again every event that was dropped or not answered with 200."""
-    pending = list(
-        XeroWebhookEvent.objects.exclude(status_code=200)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    if pending:
-        deliver(pending)
-    return len(pending)
-
-
-def intent_to_receive() -> dict[str, object]:
-    """Xero's handshake: an empty delivery signed correctly, then one signed wrongly. A
-    receiver must answer 200 and 401."""
-    body = json.dumps(
-        {"events": [], "firstEventSequence": 0, "lastEventSequence": 0, "entropy": _entropy()},
-        separators=(",", ":"),
-    ).encode()
-    good_status, good_error = _post(body, sign(body, webhook_key()))
-    bad_status, bad_error = _post(body, sign(body, secrets.token_hex(16)))
-    result: dict[str, object] = {
-        "url": webhook_url(),
-        "at": dates.utc_string(dates.now()),
-        "correctly_signed": good_status,
-        "wrongly_signed": bad_status,
-        "errors": [e for e in (good_error, bad_error) if e],
-        "passed": good_status == 200 and bad_status == 401,
-    }
-    XeroFaults.objects.update_or_create(pk=1, defaults={"last_intent_result": result})
-    return result
+def intent_body() -> bytes:
+    """The intent to receive: a delivery without events."""
+    body = {"events": [], "firstEventSequence": 0, "lastEventSequence": 0, "entropy": _entropy()}
+    return json.dumps(body, separators=(",", ":")).encode()

@@ -102,12 +102,11 @@ class Sandbox:
         return httpx.Client(base_url=self.base_url, timeout=timeout)
 
     def knobs(self, **values: Any) -> None:
-        """Set fault knobs (sandbox.models.XeroFaults); the clock is always the scaled one."""
-        from sandbox.models import XeroFaults
+        """Set fault knobs (sandbox.models.Faults); the clock is always the scaled one."""
+        from sandbox.models import Faults
 
         values.setdefault("rate_limit_scale", SCALE)
-        XeroFaults.current()
-        XeroFaults.objects.filter(pk=1).update(**values)
+        Faults.set_knobs("xero", **values)
 
     def calm(self) -> None:
         """No faults, Xero's own limits on the scaled clock."""
@@ -115,7 +114,7 @@ class Sandbox:
             latency_ms=0,
             error_rate=0.0,
             timeout_rate=0.0,
-            minute_limit=60,
+            window_limit=60,
             day_limit=5000,
             concurrent_limit=5,
             drop_webhooks=0.0,
@@ -139,18 +138,18 @@ class Sandbox:
     def refresh_calls(self) -> int:
         """Token refreshes the sandbox answered with new tokens: every refresh token it
         issued that did not come from a code exchange."""
-        from sandbox.models import XeroAuthCode, XeroRefreshToken
+        from sandbox.models import AuthCode, RefreshToken
 
-        issued = XeroRefreshToken.objects.count()
-        exchanged = XeroAuthCode.objects.filter(used_at__isnull=False).count()
+        issued = RefreshToken.objects.count()
+        exchanged = AuthCode.objects.filter(used_at__isnull=False).count()
         return issued - exchanged
 
     def expire_access_tokens(self) -> int:
         """Xero expires the access tokens it issued (a token past its 30 minutes)."""
-        from sandbox.models import XeroAccessToken
+        from sandbox.models import AccessToken
 
         past = timezone.now() - datetime.timedelta(seconds=1)
-        return XeroAccessToken.objects.filter(expires_at__gt=past).update(expires_at=past)
+        return AccessToken.objects.filter(expires_at__gt=past).update(expires_at=past)
 
     def revoke_refresh_token(self, refresh_token: str) -> None:
         """POST /identity/connect/revocation: the whole authorisation goes, as on Xero."""

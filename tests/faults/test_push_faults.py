@@ -78,7 +78,7 @@ def test_answers_lost_after_xero_committed_are_not_created_twice(hub, worker, mo
 def test_429_storm_paces_without_failing_anything(hub, worker):
     """Xero's minute limit far below what the hub believes (5 calls a minute against the
     hub's 60): every 429 waits its Retry-After and costs no attempt."""
-    hub.sandbox.knobs(minute_limit=5)
+    hub.sandbox.knobs(window_limit=5)
 
     invoices = hub.finalised(RUN)
     counts = hub.drain(timeout=90)

@@ -68,7 +68,7 @@ def refused_then_refreshing(hub, *, late: int):
     as it does for some of twenty workers while the first refresh is on the wire). Returns
     the refresh calls the sandbox answered."""
     connection = hub.connection
-    hub.sandbox.knobs(concurrent_limit=WORKERS, minute_limit=1000)
+    hub.sandbox.knobs(concurrent_limit=WORKERS, window_limit=1000)
     assert hub.sandbox.expire_access_tokens() >= 1
     before = hub.sandbox.refresh_calls()
     refused = threading.Barrier(WORKERS)

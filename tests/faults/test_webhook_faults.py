@@ -10,7 +10,7 @@ import pytest
 
 from integrations.models import SyncRecord, WebhookEvent
 from invoicing.models import Payment
-from sandbox.models import XeroWebhookEvent
+from sandbox.models import ProviderEvent
 from sandbox.xero.webhooks import body_for
 from xero_sync.reconcile import reconcile_connection
 
@@ -77,7 +77,7 @@ def test_duplicate_and_out_of_order_webhooks_record_each_payment_once(hub, worke
     hub.sandbox.knobs(drop_webhooks=1.0)
     pay_twice(hub, late)
     assert xero_payments(late) == 0
-    held = list(XeroWebhookEvent.objects.filter(dropped=True).order_by("-pk"))
+    held = list(ProviderEvent.objects.filter(dropped=True).order_by("-pk"))
     assert len(held) == 2 * len(late)
     for event in held:
         for _ in range(2):
@@ -109,7 +109,7 @@ def test_dropped_webhooks_are_repaired_by_the_reconciler_once(hub, worker):
     for invoice in full:
         hub.pay_in_xero(invoice)
     pay_twice(hub, both)
-    assert XeroWebhookEvent.objects.filter(dropped=True).count() == 80
+    assert ProviderEvent.objects.filter(dropped=True).count() == 80
     assert xero_payments(invoices) == 0
 
     first = reconcile_connection(hub.connection)

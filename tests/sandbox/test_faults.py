@@ -2,13 +2,17 @@
 
 import time
 
-from sandbox.models import XeroFaults, XeroInvoice, XeroStats
+from sandbox.models import Faults, Stats, XeroInvoice
 
 from .conftest import REDIRECT, TOKEN, body, invoice_payload
 
 
 def knobs(**values) -> None:
-    XeroFaults.objects.update_or_create(pk=1, defaults=values)
+    Faults.set_knobs("xero", **values)
+
+
+def stats_of(tenant) -> Stats:
+    return Stats.objects.get(provider="xero", account=str(tenant.tenant_id))
 
 
 def test_an_error_rate_of_one_answers_5xx_and_does_nothing(xero, contact):
@@ -20,7 +24,7 @@ def test_an_error_rate_of_one_answers_5xx_and_does_nothing(xero, contact):
     assert response["X-Sandbox-Fault"] == "error"
     assert "X-MinLimit-Remaining" in response
     assert XeroInvoice.objects.count() == 0
-    assert XeroStats.objects.get(tenant=xero.tenant).errors_injected == 1
+    assert stats_of(xero.tenant).errors_injected == 1
 
 
 def test_a_timeout_happens_after_the_invoice_was_committed(xero, contact):
@@ -40,7 +44,7 @@ def test_a_timeout_happens_after_the_invoice_was_committed(xero, contact):
     assert retried.status_code == 200
     assert body(retried)["Invoices"][0]["InvoiceNumber"] == "TF-0001"
     assert XeroInvoice.objects.count() == 1
-    assert XeroStats.objects.get(tenant=xero.tenant).timeouts_injected == 1
+    assert stats_of(xero.tenant).timeouts_injected == 1
 
 
 def test_latency(xero):

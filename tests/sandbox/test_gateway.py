@@ -6,9 +6,13 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from sandbox.models import XeroFaults, XeroRateWindow
+from sandbox.models import Faults, RateWindow
 
 from .conftest import API, REDIRECT, approve, body, token_request
+
+
+def knobs(**values) -> None:
+    Faults.set_knobs("xero", **values)
 
 
 def test_an_expired_token_is_401_token_expired(xero):
@@ -95,7 +99,7 @@ def test_every_answer_carries_the_remaining_limits(xero):
 
 
 def test_the_minute_limit_on_a_scaled_clock(xero):
-    XeroFaults.objects.update_or_create(pk=1, defaults={"rate_limit_scale": 6})
+    knobs(rate_limit_scale=6)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         answers = [xero.get("Organisation") for _ in range(61)]
@@ -111,7 +115,7 @@ def test_the_minute_limit_on_a_scaled_clock(xero):
 
 
 def test_the_day_limit(xero):
-    XeroFaults.objects.update_or_create(pk=1, defaults={"day_limit": 2, "rate_limit_scale": 1})
+    knobs(day_limit=2, rate_limit_scale=1)
     xero.get("Organisation")
     xero.get("Organisation")
 
@@ -122,7 +126,8 @@ def test_the_day_limit(xero):
 
 def test_more_than_five_in_flight_is_429_concurrent_without_retry_after(xero):
     xero.get("Organisation")  # creates the tenant's window
-    XeroRateWindow.objects.filter(key=f"tenant:{xero.tenant.tenant_id}").update(in_flight=5)
+    window = RateWindow.objects.filter(provider="xero", key=f"tenant:{xero.tenant.tenant_id}")
+    window.update(in_flight=5)
 
     limited = xero.get("Organisation")
 
@@ -132,7 +137,7 @@ def test_more_than_five_in_flight_is_429_concurrent_without_retry_after(xero):
 
 
 def test_stats_count_calls_and_429s_and_can_be_reset(xero, client):
-    XeroFaults.objects.update_or_create(pk=1, defaults={"minute_limit": 2})
+    knobs(window_limit=2)
     for _ in range(3):
         xero.get("Organisation")
 

@@ -8,7 +8,7 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from sandbox.models import GhlInvoice, GhlLimits, GhlStats, XeroFaults
+from sandbox.models import Faults, GhlInvoice, Stats
 
 from .ghl_support import API, allow, body, connect, exchange, invoice_payload
 
@@ -20,7 +20,11 @@ INVALID_TOKEN = {
 
 
 def knobs(**values) -> None:
-    XeroFaults.objects.update_or_create(pk=1, defaults=values)
+    Faults.set_knobs("ghl", **values)
+
+
+def stats_of(location) -> Stats:
+    return Stats.objects.get(provider="ghl", account=location.location_id)
 
 
 def test_a_missing_garbage_or_expired_token_is_401(ghl, client):
@@ -121,7 +125,7 @@ def test_every_answer_carries_the_rate_limit_headers(ghl):
 
 
 def test_the_burst_limit_answers_429_until_the_window_ends(ghl):
-    GhlLimits.objects.update_or_create(pk=1, defaults={"burst_limit": 3})
+    knobs(window_limit=3)
     knobs(rate_limit_scale=6.0)  # a sandbox minute lasts 6 s: the 10 s window lasts 1 s
     path = f"locations/{ghl.location_id}"
 
@@ -135,7 +139,7 @@ def test_the_burst_limit_answers_429_until_the_window_ends(ghl):
     assert limited["X-RateLimit-Interval-Milliseconds"] == "1000"
     with time_machine.travel(timezone.now() + dt.timedelta(seconds=1.1)):
         assert ghl.get(path).status_code == 200
-    stats = GhlStats.objects.get(location=ghl.location)
+    stats = stats_of(ghl.location)
     assert (stats.calls, stats.rate_limited) == (5, 1)
 
 
@@ -147,7 +151,7 @@ def test_100_calls_per_10_seconds_by_default(ghl):
 
 
 def test_the_limit_is_per_location(ghl, ghl_lettings):
-    GhlLimits.objects.update_or_create(pk=1, defaults={"burst_limit": 1})
+    knobs(window_limit=1)
     other = connect(ghl_lettings)
 
     assert ghl.get(f"locations/{ghl.location_id}").status_code == 200
@@ -164,7 +168,7 @@ def test_an_error_rate_of_one_answers_5xx_and_does_nothing(ghl, ghl_contact):
     assert response["X-Sandbox-Fault"] == "error"
     assert "X-RateLimit-Remaining" in response
     assert not GhlInvoice.objects.exists()
-    assert GhlStats.objects.get(location=ghl.location).errors_injected == 1
+    assert stats_of(ghl.location).errors_injected == 1
 
 
 def test_a_lost_create_answer_is_found_by_searching_the_number(ghl, ghl_contact):
@@ -180,7 +184,7 @@ def test_a_lost_create_answer_is_found_by_searching_the_number(ghl, ghl_contact)
     again = ghl.post("invoices/", invoice_payload(ghl.location_id, ghl_contact["id"]))
     assert (again.status_code, body(again)["message"]) == (400, "Invoice number already exists")
     assert GhlInvoice.objects.count() == 1
-    assert GhlStats.objects.get(location=ghl.location).timeouts_injected == 1
+    assert stats_of(ghl.location).timeouts_injected == 1
 
 
 def test_latency(ghl):
@@ -204,6 +208,6 @@ def test_stats_json(client, ghl):
     stats = body(client.get("/sandbox/ghl/stats/"))
 
     assert stats["totals"] == {"calls": 1, "rate_limited": 0}
-    assert stats["limits"] == {"burst": 100, "burst_seconds": 10.0, "daily": 200000}
+    assert stats["limits"] == {"burst_seconds": 10.0, "per_burst": 100, "per_day": 200000}
     assert client.delete("/sandbox/ghl/stats/").status_code == 204
     assert body(client.get("/sandbox/ghl/stats/"))["totals"]["calls"] == 0

@@ -12,7 +12,7 @@ from integrations.services.oauth import oauth_finish, oauth_start
 from integrations.services.tokens import access_token_get, refresh_call
 from sandbox.ghl import constants
 from sandbox.ghl.seed import ensure_seeded
-from sandbox.models import GhlInstall, GhlLocation
+from sandbox.models import GhlLocation, Grant
 
 from .ghl_support import REDIRECT, query_of
 
@@ -65,7 +65,7 @@ def test_torqueflow_connects_refreshes_and_a_reused_refresh_token_is_refused(
         "Demo Lettings (GHL)",
     )
     assert connection.settings["userId"] == constants.DEMO_USER_ID
-    assert GhlInstall.objects.get().location == location
+    assert Grant.objects.get(app__provider="ghl").account == location.location_id
 
     rotated = refresh_call(provider=provider, refresh_token=connection.refresh_token)
     assert rotated["refresh_token"] != connection.refresh_token

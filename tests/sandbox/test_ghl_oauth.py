@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from sandbox.ghl import constants
-from sandbox.models import GhlApp
+from sandbox.models import App
 
 from .ghl_support import (
     CHOOSE,
@@ -236,4 +236,4 @@ def test_the_app_configured_in_settings_is_accepted_too(client, settings, ghl_pl
     )
 
     assert response.status_code == 200
-    assert GhlApp.objects.filter(client_id=settings.GHL_CLIENT_ID).exists()
+    assert App.objects.filter(provider="ghl", client_id=settings.GHL_CLIENT_ID).exists()

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.test import Client
 
-from sandbox.models import GhlContact, GhlInvoice, GhlLimits, GhlLocation, GhlPayment
+from sandbox.models import Faults, GhlContact, GhlInvoice, GhlLocation, GhlPayment
 
 from .conftest import reload_urls
 from .ghl_support import CHOOSE, TOKEN, body
@@ -137,11 +137,12 @@ def test_contact_settings_from_the_page(client, ghl):
 
 
 def test_limits_form(client, ghl_locations):
-    response = client.post("/sandbox/ghl/limits/", {"burst_limit": "5", "daily_limit": "50"})
+    response = client.post("/sandbox/ghl/limits/", {"window_limit": "5", "day_limit": "50"})
     assert response.status_code == 302
-    assert (GhlLimits.current().burst_limit, GhlLimits.current().daily_limit) == (5, 50)
+    faults = Faults.current("ghl")
+    assert (faults.window_limit, faults.day_limit) == (5, 50)
 
-    invalid = client.post("/sandbox/ghl/limits/", {"burst_limit": "0", "daily_limit": "50"})
+    invalid = client.post("/sandbox/ghl/limits/", {"window_limit": "0", "day_limit": "50"})
     assert invalid.status_code == 400
 
 
@@ -150,7 +151,7 @@ def test_reset_forgets_the_data_and_optionally_the_installs(client, ghl, ghl_inv
     assert not GhlInvoice.objects.exists() and not GhlContact.objects.exists()
     assert ghl.get(f"locations/{ghl.location_id}").status_code == 200
 
-    client.post("/sandbox/ghl/reset/", {"forget_installs": "on"})
+    client.post("/sandbox/ghl/reset/", {"forget_grants": "on"})
     assert ghl.get(f"locations/{ghl.location_id}").status_code == 401
 
 

@@ -16,7 +16,7 @@ from ghl import mapping
 from ghl.client import GhlClient
 from integrations.errors import ReauthRequired, ValidationFailed
 from sandbox.ghl import webhooks
-from sandbox.models import GhlInvoice, GhlWebhookEvent
+from sandbox.models import GhlInvoice, ProviderEvent
 
 BASE = "http://testserver/sandbox/ghl/api"
 
@@ -131,7 +131,7 @@ def test_payment_links_as_torqueflow_sends_them(ghl, torqueflow, client):
     assert sent.invoice.status == "sent" and sent.sms_data["to"] == ["+447700900123"]
 
     client.post(link.invoice_url, {"amount": "45"})
-    event = GhlWebhookEvent.objects.get(event_type="InvoicePartiallyPaid")
+    event = ProviderEvent.objects.get(event_type="InvoicePartiallyPaid")
     payload = json.loads(webhooks.body_for(event))  # the body as delivered
     assert mapping.event_type(payload) == mapping.INVOICE_PARTIALLY_PAID
     assert mapping.event_location_id(payload) == ghl.location_id

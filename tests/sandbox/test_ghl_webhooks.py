@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ghl import signatures
 from sandbox.ghl import constants, webhooks
-from sandbox.models import GhlInvoice, GhlWebhookEvent, XeroFaults
+from sandbox.models import Faults, GhlInvoice, ProviderEvent
 
 from .ghl_support import allow, body, refresh
 
@@ -31,6 +31,10 @@ def receiver(settings):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add(responses.POST, URL, status=200)
         yield mock
+
+
+def knobs(**values) -> None:
+    Faults.set_knobs("ghl", **values)
 
 
 def deliveries(mock) -> list[tuple[bytes, dict, dict]]:
@@ -81,12 +85,12 @@ def test_paying_in_part_then_in_full_sends_two_signed_events(
         sent_at = dt.datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
         assert abs(timezone.now() - sent_at) < dt.timedelta(seconds=5)
     assert part["webhookId"] != full["webhookId"]
-    assert GhlWebhookEvent.objects.filter(status_code=200).count() == 2
+    assert ProviderEvent.objects.filter(status_code=200).count() == 2
 
 
 def test_a_tampered_body_fails_verification(ghl, ghl_sent_invoice, client, receiver):
     pay(client, ghl_sent_invoice["_id"])
-    event = GhlWebhookEvent.objects.get(event_type="InvoicePaid")
+    event = ProviderEvent.objects.get(event_type="InvoicePaid")
     raw = webhooks.body_for(event)
     headers = {"X-GHL-Signature": webhooks.sign(raw)}
 
@@ -132,20 +136,20 @@ def test_uninstalling_sends_uninstall_and_kills_the_tokens(
 def test_dropped_webhooks_are_not_sent_and_can_be_resent(
     ghl, ghl_sent_invoice, client, receiver, django_capture_on_commit_callbacks
 ):
-    XeroFaults.objects.update_or_create(pk=1, defaults={"drop_webhooks": 1.0})
+    knobs(drop_webhooks=1.0)
     with django_capture_on_commit_callbacks(execute=True):
         pay(client, ghl_sent_invoice["_id"])
     assert len(receiver.calls) == 0
-    event = GhlWebhookEvent.objects.get(event_type="InvoicePaid")
+    event = ProviderEvent.objects.get(event_type="InvoicePaid")
     assert event.dropped
-    GhlWebhookEvent.objects.filter(event_type="INSTALL").delete()  # from connecting
+    ProviderEvent.objects.filter(event_type="INSTALL").delete()  # from connecting
 
-    XeroFaults.objects.update(drop_webhooks=0.0)
+    knobs(drop_webhooks=0.0)
     client.post("/sandbox/ghl/webhooks/resend/")
 
     [(raw, headers, payload)] = deliveries(receiver)
     assert verified(raw, headers)
-    assert payload["webhookId"] == str(event.webhook_id)  # the same event, a new timestamp
+    assert payload["webhookId"] == event.payload["webhookId"]  # the same event, a new timestamp
     event.refresh_from_db()
     assert (event.status_code, event.attempts, event.dropped) == (200, 2, False)
 
@@ -159,7 +163,7 @@ def test_a_failing_receiver_never_breaks_the_action(
 
     assert response.status_code == 302
     assert GhlInvoice.objects.get().status == "paid"
-    event = GhlWebhookEvent.objects.get(event_type="InvoicePaid")
+    event = ProviderEvent.objects.get(event_type="InvoicePaid")
     assert event.status_code is None and "ConnectionError" in event.error
 
 
@@ -186,7 +190,7 @@ def test_api_changes_send_webhooks_only_when_asked(
     ghl, ghl_sent_invoice, receiver, django_capture_on_commit_callbacks
 ):
     url = f"invoices/{ghl_sent_invoice['_id']}/void"
-    XeroFaults.objects.update_or_create(pk=1, defaults={"webhooks_for_api_changes": True})
+    knobs(webhooks_for_api_changes=True)
     with django_capture_on_commit_callbacks(execute=True):
         ghl.post(url, ghl.alt())
 

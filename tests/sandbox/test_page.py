@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.test import Client
 
-from sandbox.models import XeroFaults, XeroInvoice, XeroPayment
+from sandbox.models import Faults, XeroInvoice, XeroPayment
 
 from .conftest import AUTHORIZE, body, reload_urls
 
@@ -17,7 +17,7 @@ def test_the_page_needs_no_login_and_says_it_is_not_torqueflow(client, xero, inv
     assert "Provider sandbox — not part of Torqueflow" in page
     assert "Demo Plumbing &amp; Heating Ltd (Xero)" in page
     assert "TF-0001" in page and "Alice Plumbing Co" in page
-    for action in ("Pay in full", "Pay part", "Void invoice", "Revoke app", "Reset sandbox"):
+    for action in ("Pay in full", "Pay part", "Void invoice", "Revoke app", "Reset Xero sandbox"):
         assert action in page
     assert client.get("/sandbox/xero/").status_code == 200
 
@@ -55,14 +55,14 @@ def test_fault_knobs_form(client, tenants):
             "timeout_rate": "0",
             "timeout_seconds": "35",
             "rate_limit_scale": "6",
-            "minute_limit": "60",
+            "window_limit": "60",
             "day_limit": "5000",
             "concurrent_limit": "5",
             "drop_webhooks": "0",
         },
     )
     assert response.status_code == 302
-    faults = XeroFaults.current()
+    faults = Faults.current("xero")
     assert (faults.latency_ms, faults.error_rate, faults.rate_limit_scale) == (10, 0.2, 6.0)
 
     invalid = client.post("/sandbox/xero/faults/", {"error_rate": "3"})
@@ -74,7 +74,7 @@ def test_reset_forgets_the_data_and_optionally_the_authorisations(client, xero, 
     assert XeroInvoice.objects.count() == 0
     assert xero.get("Organisation").status_code == 200
 
-    client.post("/sandbox/xero/reset/", {"forget_authorisations": "on"})
+    client.post("/sandbox/xero/reset/", {"forget_grants": "on"})
     assert xero.get("Organisation").status_code == 401
 
 

@@ -85,10 +85,10 @@ def test_connections_match_the_identity_spec(xero):
 def test_webhook_body_matches_the_webhooks_spec(xero, invoice):
     from referencing.jsonschema import DRAFT202012
 
-    from sandbox.models import XeroWebhookEvent
+    from sandbox.models import ProviderEvent
     from sandbox.xero import webhooks
 
     [event_id] = webhooks.queue_invoice_events([xero.tenant.invoices.get()], "schema test")
-    raw = webhooks.body_for(list(XeroWebhookEvent.objects.filter(pk=event_id)))
+    raw = webhooks.body_for(list(ProviderEvent.objects.filter(pk=event_id)))
 
     validate(json.loads(raw), "xero-webhooks.yaml", "WebhookEvent", draft=DRAFT202012)

@@ -9,7 +9,7 @@ import pytest
 import requests
 import responses
 
-from sandbox.models import XeroFaults, XeroInvoice, XeroWebhookEvent
+from sandbox.models import Faults, ProviderEvent, XeroInvoice
 
 from .conftest import body
 
@@ -29,6 +29,10 @@ def receiver(settings):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add(responses.POST, URL, status=200)
         yield mock
+
+
+def knobs(**values) -> None:
+    Faults.set_knobs("xero", **values)
 
 
 def deliveries(mock) -> list[tuple[bytes, str, dict]]:
@@ -62,7 +66,7 @@ def test_paying_in_the_sandbox_sends_a_signed_invoice_update(
     assert payload["firstEventSequence"] == payload["lastEventSequence"] >= 1
     assert len(payload["entropy"]) == 20
     assert XeroInvoice.objects.get().status == "PAID"
-    assert XeroWebhookEvent.objects.get().status_code == 200
+    assert ProviderEvent.objects.get().status_code == 200
 
 
 def test_part_payment_delete_and_void_each_send_a_webhook(
@@ -87,16 +91,16 @@ def test_part_payment_delete_and_void_each_send_a_webhook(
 def test_dropped_webhooks_are_not_sent_and_can_be_resent(
     xero, invoice, client, receiver, django_capture_on_commit_callbacks
 ):
-    XeroFaults.objects.update_or_create(pk=1, defaults={"drop_webhooks": 1.0})
+    knobs(drop_webhooks=1.0)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/sandbox/xero/invoices/{invoice['InvoiceID']}/pay/")
     assert len(receiver.calls) == 0
-    assert XeroWebhookEvent.objects.get().dropped
+    assert ProviderEvent.objects.get().dropped
 
-    XeroFaults.objects.update(drop_webhooks=0.0)
+    knobs(drop_webhooks=0.0)
     client.post("/sandbox/xero/webhooks/resend/")
     assert len(receiver.calls) == 1
-    assert XeroWebhookEvent.objects.get().status_code == 200
+    assert ProviderEvent.objects.get().status_code == 200
 
 
 def test_a_failing_receiver_never_breaks_the_action(
@@ -108,7 +112,7 @@ def test_a_failing_receiver_never_breaks_the_action(
 
     assert response.status_code == 302
     assert XeroInvoice.objects.get().status == "PAID"
-    event = XeroWebhookEvent.objects.get()
+    event = ProviderEvent.objects.get()
     assert event.status_code is None and "ConnectionError" in event.error
 
 
@@ -120,7 +124,7 @@ def test_api_changes_send_webhooks_only_when_asked(
         xero.put("Payments", {"Payments": [{**payment, "Amount": 1}]})
     assert len(receiver.calls) == 0
 
-    XeroFaults.objects.update_or_create(pk=1, defaults={"webhooks_for_api_changes": True})
+    knobs(webhooks_for_api_changes=True)
     with django_capture_on_commit_callbacks(execute=True):
         xero.put("Payments", {"Payments": [{**payment, "Amount": 2}]})
     [(_, _, payload)] = deliveries(receiver)

@@ -1,6 +1,6 @@
-"""The fault knobs every emulated provider honours (the single XeroFaults row): latency,
-injected 5xx errors, timeouts after the remote side has committed, dropped webhooks. Each
-provider shapes its own error answers; every injected answer carries `X-Sandbox-Fault`."""
+"""The fault knobs every emulated provider honours (its Faults row): latency, injected 5xx
+errors shaped by the provider, timeouts after the remote side has committed, dropped webhooks.
+Every injected answer carries `X-Sandbox-Fault`."""
 
 import random
 import time
@@ -9,9 +9,9 @@ from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 
-from sandbox.models import XeroFaults
+from sandbox.models import Faults
 
-ErrorMaker = Callable[[XeroFaults], HttpResponse | None]
+from .registry import get
 
 
 def roll(rate: float) -> bool:
@@ -19,16 +19,25 @@ def roll(rate: float) -> bool:
     return rate > 0 and (rate >= 1 or random.random() < rate)  # noqa: S311
 
 
-def add_latency(faults: XeroFaults) -> None:
+def add_latency(faults: Faults) -> None:
     if faults.latency_ms:
         time.sleep(faults.latency_ms / 1000)
 
 
-def wants_timeout(faults: XeroFaults) -> bool:
+def injected_error(faults: Faults) -> HttpResponse | None:
+    """The provider's 5xx, before any work is done; None most of the time."""
+    if not roll(faults.error_rate):
+        return None
+    response = get(faults.provider).injected_error()
+    response["X-Sandbox-Fault"] = "error"
+    return response
+
+
+def wants_timeout(faults: Faults) -> bool:
     return roll(faults.timeout_rate)
 
 
-def timed_out(faults: XeroFaults) -> HttpResponse:
+def timed_out(faults: Faults) -> HttpResponse:
     """The work is committed; the answer is held past the client's timeout and then lost."""
     time.sleep(max(0.0, faults.timeout_seconds))
     response = HttpResponse(status=504)
@@ -36,14 +45,14 @@ def timed_out(faults: XeroFaults) -> HttpResponse:
     return response
 
 
-def guarded(injected_error: ErrorMaker) -> Callable:
-    """A decorator putting the knobs on an endpoint outside an API gateway (a token endpoint):
-    latency, an error before the work (from `injected_error`), or a timeout after it."""
+def guarded(provider: str) -> Callable:
+    """The knobs on an endpoint outside the API gateway (a token endpoint): latency, an error
+    before the work, or a timeout after it (a lost token answer)."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            faults = XeroFaults.current()
+            faults = Faults.current(provider)
             add_latency(faults)
             error = injected_error(faults)
             if error is not None:

@@ -1,4 +1,4 @@
-"""OAuth redirect URIs, shared by the emulated providers' consent pages."""
+"""OAuth redirect URIs, checked and answered the same way by every consent page."""
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 

@@ -115,8 +115,8 @@ def _invoice_event(event: WebhookEvent, payload: dict, kind: str) -> bool:
 def _remember_status(record_id: int, payload: dict) -> None:
     record = SyncRecord.objects.select_for_update().get(pk=record_id)
     if payload.get("status"):
-        record.details["ghl_status"] = str(payload["status"])
-    record.save(update_fields=["details"])
+        record.remote_status = str(payload["status"])[:40]
+        record.save(update_fields=["remote_status"])
 
 
 def _local_today(organisation) -> tuple[datetime.tzinfo, datetime.date]:
@@ -190,10 +190,10 @@ def _voided(record: SyncRecord, payload: dict, ghl_invoice_id: str) -> bool:
     """Note the void on the record (the badge shows it) and audit it; ours stays as it is."""
     invoice = invoice_lock(invoice_id=record.object_id)
     record = SyncRecord.objects.select_for_update().get(pk=record.pk)
-    already = record.details.get("badge_note") == VOIDED_NOTE
-    record.details["badge_note"] = VOIDED_NOTE
-    record.details["ghl_status"] = "void"
-    record.save(update_fields=["details"])
+    already = record.badge_note == VOIDED_NOTE
+    record.badge_note = VOIDED_NOTE
+    record.remote_status = "void"
+    record.save(update_fields=["badge_note", "remote_status"])
     if already:
         return True
     audit_record(

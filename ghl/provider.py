@@ -24,6 +24,7 @@ from integrations.errors import (
 )
 from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.selectors import record_for
+from integrations.services.records import sync_record_write
 from integrations.webhook_body import read_json
 from invoicing.models import Customer, Invoice
 
@@ -244,19 +245,18 @@ class GhlProvider(registry.Provider):
             except NeedsUser:
                 _create_pending(record, False)  # refused: certainly not created
                 raise
-        record.details.pop(CREATE_PENDING, None)
         return registry.PushResult(
             record=record,
             external_id=remote.id,
+            fingerprint=mapping.invoice_fingerprint(
+                invoice,
+                lines=lines,
+                customer=invoice.customer,
+                business_name=invoice.organisation.name,
+            ),
+            remote_status=remote.status,
+            drop=(CREATE_PENDING,),
             details={
-                "label": invoice.number,
-                "fingerprint": mapping.invoice_fingerprint(
-                    invoice,
-                    lines=lines,
-                    customer=invoice.customer,
-                    business_name=invoice.organisation.name,
-                ),
-                "ghl_status": remote.status,
                 "ghl_invoice_number": remote.invoice_number,
                 "contact_id": contact_id,
                 "location_id": location_id,
@@ -304,10 +304,9 @@ class GhlProvider(registry.Provider):
 def _create_pending(record: SyncRecord, pending: bool) -> None:
     """Remember (at once, outside any transaction) that a create is under way."""
     if pending:
-        record.details[CREATE_PENDING] = timezone.now().isoformat()
+        sync_record_write(record, data={CREATE_PENDING: timezone.now().isoformat()})
     else:
-        record.details.pop(CREATE_PENDING, None)
-    SyncRecord.objects.filter(pk=record.pk).update(details=record.details)
+        sync_record_write(record, drop=[CREATE_PENDING])
 
 
 def contact_known(*, connection: Connection, customer: Customer) -> str:
@@ -338,7 +337,7 @@ def contact_sync(client: GhlClient, *, connection: Connection, customer: Custome
             "external_id": contact.id,
             "fingerprint": mapping.contact_fingerprint(customer),
             "last_synced_at": timezone.now(),
-            "details": {"label": customer.name[:100]},
+            "label": customer.name[:100],
             "reason_code": "",
             "reason_text": "",
         },

@@ -69,12 +69,19 @@ class RateLimit:
 
 @dataclass
 class PushResult:
-    """What happened to one record in a push: synced (with the remote id) or an error."""
+    """What happened to one record in a push: synced (with the remote id) or an error.
+
+    `details` is merged into the record's scratch data (keys in `drop` removed); the typed
+    fields are what the hub shows."""
 
     record: SyncRecord
     external_id: str = ""
     error: IntegrationError | None = None
+    fingerprint: str = ""
+    remote_status: str = ""
+    remote_url: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    drop: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -252,7 +252,7 @@ class _Apply:
         }
 
     def _note(self, note: str) -> None:
-        self.record.details["badge_note"] = note
+        self.record.badge_note = note
 
     def _remember(self, key: str, value: str) -> bool:
         """Add `value` to the list details[key]; False when it was there already."""
@@ -419,16 +419,17 @@ class _Apply:
 
     def finish(self, *, snapshot: bool) -> None:
         """Keep Xero's status and the snapshot's time on the record (the next apply skips
-        anything older); only the details are written, nothing the hub's push owns."""
+        anything older). The row has been locked since it was read: only the fields an apply
+        owns are written, nothing the hub's push owns."""
         details = self.record.details
         if snapshot:
-            details["xero_status"] = self.state.status
+            self.record.remote_status = self.state.status
             if self.state.amount_paid is not None:
                 details["xero_amount_paid"] = str(self.state.amount_paid)
             updated = _ms(self.state.updated_utc)
             if updated is not None and updated > int(details.get("xero_updated_ms") or 0):
                 details["xero_updated_ms"] = updated
-        SyncRecord.objects.filter(pk=self.record.pk).update(details=details)
+        self.record.save(update_fields=["details", "badge_note", "remote_status"])
 
 
 @transaction.atomic

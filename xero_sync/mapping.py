@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
+
 from integrations.errors import ValidationFailed
 from invoicing.models import Customer, Invoice, InvoiceLine, Supplier
 
@@ -217,20 +219,27 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(Decimal(value).quantize(PENNY))
 
 
-def push_details(invoice: Invoice, result: InvoiceResult, fingerprint: str) -> dict[str, Any]:
-    """What a synced record keeps: Xero's own totals, and whether they differ from ours."""
+def push_details(invoice: Invoice, result: InvoiceResult) -> dict[str, Any]:
+    """What a synced record keeps for Xero's sake: Xero's own totals, and whether they
+    differ from ours."""
     mismatch = (result.total is not None and result.total != invoice.total) or (
         result.total_tax is not None and result.total_tax != invoice.tax_total
     )
     return {
-        "fingerprint": fingerprint,
         "xero_total": _money(result.total),
         "xero_total_tax": _money(result.total_tax),
         "total_mismatch": bool(mismatch),
-        "label": invoice.number,
-        "xero_status": result.status,
         "maybe_created": False,
     }
+
+
+def invoice_url(result: InvoiceResult) -> str:
+    """Where a person opens the invoice (or bill) in Xero: Xero's deep link by InvoiceID,
+    in whichever organisation the browser has open."""
+    if not result.invoice_id:
+        return ""
+    ledger = "AccountsPayable" if result.type == "ACCPAY" else "AccountsReceivable"
+    return f"{settings.XERO_APP_URL}/{ledger}/View.aspx?InvoiceID={result.invoice_id}"
 
 
 def batch_key(kind: str, connection_id: int, items: Iterable[tuple[Any, ...]], body: Any) -> str:

@@ -36,6 +36,7 @@ from integrations.locks import connection_lock
 from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.ratelimit import RateLimiter
 from integrations.services.activity import activity_record
+from integrations.services.records import sync_record_write
 from integrations.services.tokens import access_token_get
 from integrations.webhook_body import read_json
 from invoicing import signals
@@ -512,10 +513,8 @@ class _BatchPush:
                 "state": SyncRecord.State.SYNCED,
                 "external_id": contact_id,
                 "last_synced_at": timezone.now(),
-                "details": {
-                    "label": mapping.contact_name(party)[:100],
-                    "contact_number": mapping.contact_number(party),
-                },
+                "label": mapping.contact_name(party)[:100],
+                "details": {"contact_number": mapping.contact_number(party)},
             },
         )
         activity_record(
@@ -605,7 +604,7 @@ class _BatchPush:
                 self._fail(item.record, mapping.invoice_failure(result))
 
     def _synced(self, item: _Item, result: InvoiceResult, *, key_round: int) -> None:
-        details = mapping.push_details(item.invoice, result, item.fingerprint)
+        details = mapping.push_details(item.invoice, result)
         details["key_round"] = key_round
         if details["total_mismatch"]:
             logger.warning(
@@ -616,7 +615,14 @@ class _BatchPush:
             )
         self._done(
             item.record,
-            registry.PushResult(record=item.record, external_id=result.invoice_id, details=details),
+            registry.PushResult(
+                record=item.record,
+                external_id=result.invoice_id,
+                fingerprint=item.fingerprint,
+                remote_status=result.status,
+                remote_url=mapping.invoice_url(result),
+                details=details,
+            ),
         )
 
 
@@ -632,8 +638,7 @@ def _next_key_round(items: list[_Item]) -> None:
 def _save_details(items: list[_Item], **changes: Any) -> None:
     for item in items:
         if any(item.record.details.get(k) != v for k, v in changes.items()):
-            item.record.details.update(changes)
-            item.record.save(update_fields=["details"])
+            sync_record_write(item.record, data=changes)
 
 
 def _match(items: list[_Item], returned: list[InvoiceResult]) -> dict[int, InvoiceResult]:

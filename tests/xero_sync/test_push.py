@@ -75,9 +75,13 @@ def test_first_push_creates_the_contact_then_the_invoice(org, nominal, connectio
     assert record.details["xero_total"] == "120.00"
     assert record.details["xero_total_tax"] == "20.00"
     assert record.details["total_mismatch"] is False
-    assert record.details["label"] == invoice.number
+    assert record.label == invoice.number
     assert record.details["maybe_created"] is False
-    assert record.fingerprint == record.details["fingerprint"] != ""
+    assert record.remote_status == "AUTHORISED"
+    assert record.remote_url == (
+        f"https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={INVOICE_ID}"
+    )
+    assert len(record.fingerprint) == 64
     # The contact went first, with our id as its ContactNumber, and the link is kept.
     assert sent_json(contacts)["Contacts"] == [mapping.contact_payload(customer)]
     assert sent_json(contacts)["Contacts"][0]["ContactNumber"] == f"C-{customer.pk}"

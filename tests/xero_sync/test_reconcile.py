@@ -156,9 +156,7 @@ def test_running_it_twice_changes_nothing_the_second_time(org, nominal, connecti
     assert paid.status == Invoice.Status.PAID
     assert voided.status == Invoice.Status.VOID
     assert deleted_from.amount_paid == Decimal("50.00")
-    assert record_of(connection, deleted_from).details["badge_note"] == (
-        "Payment delete - no match"
-    )
+    assert record_of(connection, deleted_from).badge_note == ("Payment delete - no match")
     assert summary_line(connection).message == "Reconciled: checked 3, fixed 0, errors 0"
 
 
@@ -290,7 +288,7 @@ def test_an_invoice_edited_in_xero_is_pushed_again(org, nominal, connection, xer
 
     record = record_of(connection, invoice)
     assert record.state == SyncRecord.State.PENDING
-    assert record.details["force"] is True
+    assert record.force is True
     assert AuditLog.objects.filter(action="xero.sync_now", actor=None).count() == 1
     assert summary.fixed == 1
     # The push is queued: the second run finds nothing more to do.

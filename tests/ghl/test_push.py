@@ -12,7 +12,7 @@ import respx
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from ghl.provider import CREATE_PENDING
+from ghl.push import CREATE_PENDING
 from integrations import registry
 from integrations.models import Connection, SyncRecord
 from integrations.services.connections import connection_test

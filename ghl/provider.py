@@ -43,6 +43,7 @@ REPLAY_WINDOW = datetime.timedelta(minutes=5)
 class GhlProvider(registry.Provider):
     key = KEY
     name = "GoHighLevel"
+    payment_source = inbound.PAYMENT_SOURCE
     description = (
         "Connect your GoHighLevel account to sync invoices and collect payments through "
         "GHL's payment links."

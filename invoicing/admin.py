@@ -81,7 +81,7 @@ class PaymentMethodAdmin(admin.ModelAdmin):
     list_filter = ["organisation", "is_system"]
 
     def has_delete_permission(self, request, obj=None):
-        # System methods ("Xero Sync") are part of Torqueflow and stay.
+        # System methods (a provider's, such as "Xero Sync") are part of Torqueflow and stay.
         return obj is None or not obj.is_system
 
     def has_change_permission(self, request, obj=None):

@@ -10,7 +10,7 @@ from typing import Any
 
 from accounts.models import Organisation
 
-from .models import Invoice
+from .models import Invoice, Payment
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,27 @@ def badges_for(organisation: Organisation, invoices: Sequence[Invoice]) -> dict[
 class Panel:
     template_name: str
     context: dict[str, Any]
+
+
+# Where a payment came from: "manual" (recorded here), or a source another app registers
+# (a provider that records payments it received).
+_payment_sources: dict[str, str] = {}
+
+
+def register_payment_source(key: str, label: str) -> None:
+    if key == Payment.MANUAL or _payment_sources.get(key, label) != label:
+        raise ValueError(f"Payment source {key!r} is taken")
+    _payment_sources[key] = label
+
+
+def payment_source_label(key: str) -> str:
+    if key == Payment.MANUAL:
+        return "Recorded in Torqueflow"
+    return _payment_sources.get(key, key)
+
+
+def payment_source_known(key: str) -> bool:
+    return key == Payment.MANUAL or key in _payment_sources
 
 
 def detail_panels(request, invoice: Invoice) -> list[Panel]:

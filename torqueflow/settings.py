@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -239,11 +238,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.tasks.refresh_expiring_tokens_task",
         "schedule": 300.0,
     },
-    # Hourly; runs the Xero reconciler of each organisation whose local time is 02:xx.
-    "reconcile-xero-nightly": {
-        "task": "xero_sync.tasks.reconcile_due_task",
-        "schedule": crontab(minute=0),
-    },
+    # Each provider's own jobs are added from its declaration (torqueflow/celery.py).
 }
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=256 * 1024)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -16,10 +16,11 @@ import hmac
 import logging
 from typing import Any
 
+from celery.schedules import crontab
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 
-from accounts.capabilities import XERO_SYNC
+from accounts.capabilities import ACCOUNTANT, STAFF
 from integrations import registry
 from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.services.tokens import access_token_get
@@ -42,6 +43,9 @@ SCOPES = (
 SIGNATURE_HEADER = "x-xero-signature"
 # What identifies one event; Xero sends no event id.
 EVENT_KEY_FIELDS = ("tenantId", "eventCategory", "eventType", "resourceId", "eventDateUtc")
+SYNC_CAPABILITY = registry.Capability(
+    "finance.xero.sync", "Press Sync now on an invoice", roles=(STAFF, ACCOUNTANT)
+)
 
 
 class XeroProvider(registry.Provider):
@@ -64,7 +68,15 @@ class XeroProvider(registry.Provider):
         "be preserved for audit purposes."
     )
     synced_label = "Synced to Xero"
-    sync_capability = XERO_SYNC
+    sync_capability = SYNC_CAPABILITY.key
+    capabilities = (SYNC_CAPABILITY,)
+    payment_source = inbound.PAYMENT_SOURCE
+    # Hourly; runs the reconciler of each organisation whose local time is 02:xx.
+    periodic_jobs = (
+        registry.PeriodicJob(
+            "reconcile-xero-nightly", "xero_sync.tasks.reconcile_due_task", crontab(minute=0)
+        ),
+    )
     toggles_title = "Auto-sync"
     account_label = "Organisation ID"
     toggles = (

@@ -75,7 +75,7 @@ def pushed(connection, invoice):
 
 
 def ghl_payments(invoice) -> list[Payment]:
-    return list(Payment.objects.filter(invoice=invoice, source=Payment.Source.GHL).order_by("pk"))
+    return list(Payment.objects.filter(invoice=invoice, source="ghl").order_by("pk"))
 
 
 # --- signatures ----------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def invoice_120(org, nominal, connection):
 
 
 def xero_payments(invoice):
-    return list(Payment.objects.filter(invoice=invoice, source=Payment.Source.XERO).order_by("pk"))
+    return list(Payment.objects.filter(invoice=invoice, source="xero").order_by("pk"))
 
 
 def actions(invoice) -> list[str]:
@@ -110,7 +110,7 @@ def test_paid_in_full_in_xero_makes_ours_paid_with_a_xero_sync_payment(
     (payment,) = xero_payments(invoice_120)
     assert payment.method.name == "Xero Sync"
     assert payment.method == PaymentMethod.objects.get(
-        organisation=invoice_120.organisation, name=PaymentMethod.XERO_SYNC, is_system=True
+        organisation=invoice_120.organisation, name="Xero Sync", is_system=True
     )
     assert payment.reference == PAYMENT_ID
     assert payment.external_id == PAYMENT_ID
@@ -316,7 +316,7 @@ def test_deleted_payment_with_no_matching_row_is_noted_and_nothing_else(
     assert invoice_100.amount_paid == Decimal("10.00")
     manual.refresh_from_db()
     assert not manual.is_deleted
-    assert not Payment.objects.filter(source=Payment.Source.XERO).exists()
+    assert not Payment.objects.filter(source="xero").exists()
 
 
 def test_no_match_note_shows_on_the_badge_tooltip(invoice_100, connection, xero_api):

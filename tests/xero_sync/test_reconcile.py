@@ -11,7 +11,6 @@ import httpx
 import pytest
 import time_machine
 from celery.schedules import crontab
-from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -339,9 +338,13 @@ def test_a_failure_is_counted_and_reported(invoice_100, connection, xero_api):
 
 
 def test_the_beat_schedule_entry_exists_at_02_00():
+    """Declared by the provider and added to beat's schedule when the Celery app is ready."""
+    from torqueflow.celery import app
+
+    app.finalize()
     (entry,) = [
         e
-        for e in settings.CELERY_BEAT_SCHEDULE.values()
+        for e in app.conf.beat_schedule.values()
         if e["task"] == "xero_sync.tasks.reconcile_due_task"
     ]
     # Hourly at minute 0; the task itself picks the organisations whose local time is 02:xx.

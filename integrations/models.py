@@ -173,3 +173,24 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_key} ({self.state})"
+
+
+class AccountCode(TenantModel):
+    """The account a nominal code posts to in one accounting provider (Xero's account Code),
+    kept by the hub: one row per nominal code and provider."""
+
+    nominal_code = models.ForeignKey(
+        "invoicing.NominalCode", on_delete=models.CASCADE, related_name="account_codes"
+    )
+    provider = models.CharField(max_length=40)
+    code = models.CharField(max_length=50)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nominal_code", "provider"], name="one_account_code_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nominal_code_id} → {self.provider} {self.code}"

@@ -118,6 +118,16 @@ class PeriodicJob:
 
 
 @dataclass(frozen=True)
+class AccountCodes:
+    """An accounting provider maps each nominal code to an account of its own: Settings →
+    Finance → Nominal Codes shows a column for it while it is connected."""
+
+    heading: str
+    help_text: str = ""
+    max_length: int = 50
+
+
+@dataclass(frozen=True)
 class InboundEvent:
     """One event from a verified webhook delivery; `key` is unique per provider."""
 
@@ -149,6 +159,7 @@ class Provider:
     capabilities: tuple[Capability, ...] = ()
     payment_source: PaymentSource | None = None
     periodic_jobs: tuple[PeriodicJob, ...] = ()
+    account_codes: AccountCodes | None = None
 
     def oauth_config(self) -> OAuthConfig:
         raise NotImplementedError

@@ -22,7 +22,7 @@ class PartyAdmin(admin.ModelAdmin):
 
 @admin.register(NominalCode)
 class NominalCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "xero_account_code", "organisation"]
+    list_display = ["code", "name", "organisation"]
     list_filter = ["organisation"]
 
 

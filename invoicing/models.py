@@ -38,12 +38,6 @@ class Supplier(Party):
 class NominalCode(TenantModel):
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=150)
-    xero_account_code = models.CharField(
-        "Xero account code",
-        max_length=10,
-        blank=True,
-        help_text="The Code of the matching account in Xero's chart of accounts.",
-    )
 
     class Meta:
         ordering = ["code"]

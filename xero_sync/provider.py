@@ -70,6 +70,11 @@ class XeroProvider(registry.Provider):
     synced_label = "Synced to Xero"
     sync_capability = SYNC_CAPABILITY.key
     capabilities = (SYNC_CAPABILITY,)
+    account_codes = registry.AccountCodes(
+        heading="Xero account code",
+        help_text="The Code of the matching account in Xero's chart of accounts.",
+        max_length=10,
+    )
     payment_source = inbound.PAYMENT_SOURCE
     # Hourly; runs the reconciler of each organisation whose local time is 02:xx.
     periodic_jobs = (

@@ -26,7 +26,7 @@ from integrations.errors import (
     ValidationFailed,
 )
 from integrations.locks import connection_lock
-from integrations.models import Connection, SyncRecord
+from integrations.models import AccountCode, Connection, SyncRecord
 from integrations.ratelimit import RateLimiter
 from integrations.services.activity import activity_record
 from integrations.services.records import sync_record_write
@@ -65,7 +65,17 @@ def invoice_fingerprint(record: SyncRecord) -> str:
 
 
 def _invoices(ids: list[int], organisation_id: int) -> dict[int, Invoice]:
-    lines = InvoiceLine.objects.select_related("nominal_code").order_by("position", "pk")
+    lines = (
+        InvoiceLine.objects.select_related("nominal_code")
+        .prefetch_related(
+            Prefetch(
+                "nominal_code__account_codes",
+                queryset=AccountCode.objects.filter(provider=mapping.XERO),
+                to_attr="prefetched_account_codes",
+            )
+        )
+        .order_by("position", "pk")
+    )
     return {
         invoice.pk: invoice
         for invoice in Invoice.objects.filter(pk__in=ids, organisation_id=organisation_id)

@@ -5,9 +5,14 @@ from .capabilities import CAPABILITIES
 from .models import Membership, Organisation, Role
 
 
+def capability_choices() -> list[tuple[str, str]]:
+    # Read when the form is shown: providers register capabilities of their own at start-up.
+    return [(key, f"{key} — {label}") for key, label in CAPABILITIES.items()]
+
+
 class RoleForm(forms.ModelForm):
     capabilities = forms.MultipleChoiceField(
-        choices=[(key, f"{key} — {label}") for key, label in CAPABILITIES.items()],
+        choices=capability_choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

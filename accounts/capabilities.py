@@ -1,7 +1,6 @@
 """Named capabilities that roles hold, and the roles every organisation starts with."""
 
 INTEGRATIONS_MANAGE = "settings.integrations.manage"
-XERO_SYNC = "finance.xero.sync"
 INVOICES_MANAGE = "invoices.manage"
 INVOICES_VIEW = "invoices.view"
 FINANCE_SETTINGS_MANAGE = "settings.finance.manage"
@@ -10,7 +9,6 @@ SECURITY_MANAGE = "settings.security.manage"
 CAPABILITIES: dict[str, str] = {
     INVOICES_VIEW: "See invoices, purchases, customers and suppliers",
     INVOICES_MANAGE: "Create, edit, finalise and void invoices; record payments",
-    XERO_SYNC: "Press Sync now on an invoice",
     FINANCE_SETTINGS_MANAGE: "Edit nominal codes and finance settings",
     INTEGRATIONS_MANAGE: "Connect, configure and disconnect integrations",
     SECURITY_MANAGE: "Unlock locked-out sign-ins",
@@ -20,6 +18,19 @@ OWNER, STAFF, ACCOUNTANT = "owner", "staff", "accountant"
 
 DEFAULT_ROLES: dict[str, tuple[str, list[str]]] = {
     OWNER: ("Owner", list(CAPABILITIES)),
-    STAFF: ("Staff", [INVOICES_VIEW, INVOICES_MANAGE, XERO_SYNC]),
-    ACCOUNTANT: ("Accountant", [INVOICES_VIEW, XERO_SYNC]),
+    STAFF: ("Staff", [INVOICES_VIEW, INVOICES_MANAGE]),
+    ACCOUNTANT: ("Accountant", [INVOICES_VIEW]),
 }
+
+
+def capability_register(key: str, label: str, *, roles: tuple[str, ...] = ()) -> None:
+    """A capability that another app defines (a provider's own action): the Owner holds it,
+    and so do the default `roles` given. Call from an AppConfig.ready(), before any
+    organisation is created."""
+    if CAPABILITIES.get(key, label) != label:
+        raise ValueError(f"Capability {key} is already registered as {CAPABILITIES[key]!r}")
+    CAPABILITIES[key] = label
+    for role in (OWNER, *roles):
+        granted = DEFAULT_ROLES[role][1]
+        if key not in granted:
+            granted.append(key)

@@ -20,7 +20,7 @@ from accounts.capabilities import OWNER
 from accounts.models import Organisation
 from accounts.services import membership_add, organisation_create, user_create
 from integrations import registry
-from integrations.models import Connection, SyncRecord
+from integrations.models import AccountCode, Connection, SyncRecord
 from integrations.services.connections import connection_activate, connection_set_toggle
 from invoicing.models import Customer, Invoice, InvoiceLine, NominalCode
 from invoicing.money import line_amounts, totals
@@ -41,9 +41,8 @@ def organisation(name: str, *, customers: int = 100) -> tuple[Organisation, obje
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     owner = user_create(email=f"owner@{slug}.bench", password=PASSWORD)
     membership_add(user=owner, organisation=org, role_key=OWNER)
-    NominalCode.objects.create(
-        organisation=org, code="4000", name="Sales - Labour", xero_account_code="200"
-    )
+    code = NominalCode.objects.create(organisation=org, code="4000", name="Sales - Labour")
+    AccountCode.objects.create(organisation=org, nominal_code=code, provider="xero", code="200")
     Customer.objects.bulk_create(
         Customer(organisation=org, name=f"{name} customer {n}", email=f"c{n}@{slug}.bench")
         for n in range(customers)

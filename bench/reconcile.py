@@ -115,10 +115,8 @@ def contacts_in_xero(connection, tenant, app, now: datetime.datetime) -> dict[in
             state=SyncRecord.State.SYNCED,
             last_synced_at=contact.updated_utc,
             external_id=str(contact.contact_id),
-            details={
-                "label": mapping.contact_name(customer)[:100],
-                "contact_number": mapping.contact_number(customer),
-            },
+            label=mapping.contact_name(customer)[:100],
+            details={"contact_number": mapping.contact_number(customer)},
         )
         for customer, contact in zip(customers, rows, strict=True)
     )
@@ -204,7 +202,7 @@ def invoices_in_xero(connection, tenant, app, invoice_ids: list[int], seed: int)
                 total=row.total,
             )
             fingerprint = mapping.invoice_fingerprint(invoice, invoice_lines)
-            details = mapping.push_details(invoice, result, fingerprint)
+            details = mapping.push_details(invoice, result)
             details["key_round"] = 1
             records.append(
                 SyncRecord(
@@ -218,6 +216,8 @@ def invoices_in_xero(connection, tenant, app, invoice_ids: list[int], seed: int)
                     last_synced_at=modified,
                     external_id=str(row.invoice_id),
                     fingerprint=fingerprint,
+                    label=invoice.number,
+                    remote_status=row.status,
                     details=details,
                 )
             )

@@ -19,9 +19,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from integrations import registry
 from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.services.activity import activity_record
 from integrations.services.connections import connection_disconnect
+from integrations.services.payments import provider_payment_method
 from invoicing.locks import invoice_lock
 from invoicing.models import Invoice, Payment, PaymentMethod
 from invoicing.services.audit import audit_record
@@ -31,7 +33,10 @@ from . import mapping, selectors
 
 logger = logging.getLogger(__name__)
 
-PAYMENT_METHOD_NAME = "GoHighLevel"
+# Payments made through GoHighLevel, recorded under its system method from the first one.
+PAYMENT_SOURCE = registry.PaymentSource(
+    key=selectors.KEY, label="GoHighLevel", method_name="GoHighLevel"
+)
 VOIDED_NOTE = "Voided in GHL"
 ZERO = Decimal("0.00")
 
@@ -56,10 +61,7 @@ def apply_event(event: WebhookEvent) -> bool:
 
 def payment_method_for(organisation) -> PaymentMethod:
     """The organisation's system payment method for payments made through GoHighLevel."""
-    method, _ = PaymentMethod.objects.get_or_create(
-        organisation=organisation, name=PAYMENT_METHOD_NAME, defaults={"is_system": True}
-    )
-    return method
+    return provider_payment_method(organisation=organisation, source=PAYMENT_SOURCE)
 
 
 def _uninstalled(event: WebhookEvent, payload: dict) -> bool:
@@ -115,8 +117,8 @@ def _invoice_event(event: WebhookEvent, payload: dict, kind: str) -> bool:
 def _remember_status(record_id: int, payload: dict) -> None:
     record = SyncRecord.objects.select_for_update().get(pk=record_id)
     if payload.get("status"):
-        record.details["ghl_status"] = str(payload["status"])
-    record.save(update_fields=["details"])
+        record.remote_status = str(payload["status"])[:40]
+        record.save(update_fields=["remote_status"])
 
 
 def _local_today(organisation) -> tuple[datetime.tzinfo, datetime.date]:
@@ -139,7 +141,7 @@ def _paid(record: SyncRecord, payload: dict, ghl_invoice_id: str) -> bool:
     held = (
         Payment.objects.filter(
             invoice=invoice,
-            source=Payment.Source.GHL,
+            source=PAYMENT_SOURCE.key,
             external_id__startswith=f"{ghl_invoice_id}:",
         ).aggregate(total=Sum("amount"))["total"]
         or ZERO
@@ -170,7 +172,7 @@ def _paid(record: SyncRecord, payload: dict, ghl_invoice_id: str) -> bool:
         date=mapping.event_date(payload, tz=tz, default=today),
         method=payment_method_for(organisation),
         reference=mapping.payment_reference(ghl_invoice_id),
-        source=Payment.Source.GHL,
+        source=PAYMENT_SOURCE.key,
         external_id=mapping.payment_external_id(ghl_invoice_id, amount_paid),
     )
     activity_record(
@@ -190,10 +192,10 @@ def _voided(record: SyncRecord, payload: dict, ghl_invoice_id: str) -> bool:
     """Note the void on the record (the badge shows it) and audit it; ours stays as it is."""
     invoice = invoice_lock(invoice_id=record.object_id)
     record = SyncRecord.objects.select_for_update().get(pk=record.pk)
-    already = record.details.get("badge_note") == VOIDED_NOTE
-    record.details["badge_note"] = VOIDED_NOTE
-    record.details["ghl_status"] = "void"
-    record.save(update_fields=["details"])
+    already = record.badge_note == VOIDED_NOTE
+    record.badge_note = VOIDED_NOTE
+    record.remote_status = "void"
+    record.save(update_fields=["badge_note", "remote_status"])
     if already:
         return True
     audit_record(

@@ -41,14 +41,14 @@ def panel_context(
 ) -> dict[str, Any]:
     customer = invoice.customer
     membership = getattr(request, "membership", None)
-    status = str(record.details.get("ghl_status") or "")
+    status = record.remote_status
     can_email = bool(customer and customer.email)
     can_sms = bool(customer and customer.phone)
     return {
         "invoice": invoice,
         "ghl_invoice_id": record.external_id,
         "ghl_status": STATUS_LABELS.get(status, status.replace("_", " ").capitalize()),
-        "note": record.details.get("badge_note", ""),
+        "note": record.badge_note,
         "last_sent": _last_sent(invoice),
         "payment_url": record.details.get("payment_url", ""),
         "can_manage": bool(membership and membership.can(INVOICES_MANAGE)),

@@ -9,25 +9,18 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from accounts.capabilities import INVOICES_MANAGE
 from integrations import registry
 from integrations.errors import (
-    ConnectionNotActive,
     IntegrationError,
-    NeedsUser,
-    RateLimited,
-    ReauthRequired,
-    ValidationFailed,
 )
 from integrations.models import Connection, SyncRecord, WebhookEvent
-from integrations.selectors import record_for
 from integrations.webhook_body import read_json
-from invoicing.models import Customer, Invoice
+from invoicing.models import Invoice
 
-from . import inbound, mapping, selectors, signatures
+from . import inbound, mapping, push, selectors, signatures
 from .client import GhlClient
 
 logger = logging.getLogger(__name__)
@@ -43,19 +36,14 @@ SCOPES = [
     "payments/orders.write",
     "locations.readonly",
 ]
-# A create whose answer never came: the next attempt looks the invoice up before creating.
-CREATE_PENDING = "ghl_create_pending"
 # Signed bodies older (or further ahead) than this are replays and refused.
 REPLAY_WINDOW = datetime.timedelta(minutes=5)
-
-
-def _not_pushable(message: str) -> ValidationFailed:
-    return ValidationFailed(message, reason_code="not_pushable")
 
 
 class GhlProvider(registry.Provider):
     key = KEY
     name = "GoHighLevel"
+    payment_source = inbound.PAYMENT_SOURCE
     description = (
         "Connect your GoHighLevel account to sync invoices and collect payments through "
         "GHL's payment links."
@@ -136,7 +124,7 @@ class GhlProvider(registry.Provider):
         with GhlClient(connection_id=connection.pk, access_token=access_token) as client:
             client.location_get(connection.remote_account_id)
 
-    # --- pushing invoices -----------------------------------------------------------------
+    # --- pushing invoices (push.py) --------------------------------------------------------
 
     def wants(self, *, connection: Connection, obj: Any, change: str) -> bool:
         return (
@@ -146,122 +134,13 @@ class GhlProvider(registry.Provider):
             and self.toggle_value(connection, AUTO_PUSH)
         )
 
-    @staticmethod
-    def _invoice(record: SyncRecord) -> Invoice | None:
-        if record.object_type_id != ContentType.objects.get_for_model(Invoice).pk:
-            return None
-        return (
-            Invoice.objects.select_related("customer", "organisation")
-            .filter(pk=record.object_id, organisation_id=record.organisation_id)
-            .first()
-        )
-
     def fingerprint(self, *, record: SyncRecord) -> str:
-        invoice = self._invoice(record)
-        if invoice is None or invoice.customer is None:
-            return ""
-        return mapping.invoice_fingerprint(
-            invoice,
-            lines=invoice.lines.all(),
-            customer=invoice.customer,
-            business_name=invoice.organisation.name,
-        )
+        return push.invoice_fingerprint(record)
 
     def push(
         self, *, connection: Connection, records: list[SyncRecord]
     ) -> list[registry.PushResult]:
-        results = []
-        with GhlClient(connection_id=connection.pk) as client:
-            for record in records:
-                try:
-                    results.append(self._push_one(client, connection, record))
-                except (RateLimited, ReauthRequired, ConnectionNotActive):
-                    raise  # about the whole connection, not this invoice
-                except IntegrationError as error:
-                    results.append(registry.PushResult(record=record, error=error))
-        return results
-
-    def _push_one(
-        self, client: GhlClient, connection: Connection, record: SyncRecord
-    ) -> registry.PushResult:
-        invoice = self._invoice(record)
-        if invoice is None:
-            raise _not_pushable("The invoice no longer exists in Torqueflow")
-        if invoice.kind != Invoice.Kind.SALES or invoice.customer is None:
-            raise _not_pushable("Only sales invoices are pushed to GoHighLevel")
-        if invoice.status == Invoice.Status.DRAFT:
-            raise _not_pushable("Finalise the invoice before pushing it to GoHighLevel")
-        if invoice.status == Invoice.Status.VOID:
-            raise _not_pushable("Void invoices are not pushed to GoHighLevel")
-
-        contact_id = contact_known(connection=connection, customer=invoice.customer)
-        if contact_id:
-            try:
-                return self._send_invoice(client, connection, record, invoice, contact_id)
-            except ValidationFailed as error:
-                # Refused, so certainly not created: perhaps the contact went in GoHighLevel.
-                logger.info("GHL refused %s (%s); upserting its contact first", invoice, error)
-        contact_id = contact_sync(client, connection=connection, customer=invoice.customer)
-        return self._send_invoice(client, connection, record, invoice, contact_id)
-
-    def _send_invoice(
-        self,
-        client: GhlClient,
-        connection: Connection,
-        record: SyncRecord,
-        invoice: Invoice,
-        contact_id: str,
-    ) -> registry.PushResult:
-        """Create the invoice in GoHighLevel, or update the one it already holds."""
-        location_id = connection.remote_account_id
-        lines = list(invoice.lines.all())
-        create = mapping.invoice_payload(
-            invoice,
-            lines=lines,
-            customer=invoice.customer,
-            contact_id=contact_id,
-            location_id=location_id,
-            business_name=invoice.organisation.name,
-        )
-
-        ghl_id = record.external_id
-        if not ghl_id and record.details.get(CREATE_PENDING):
-            # An earlier create got no answer: it may have worked. Look before creating.
-            found = [
-                i
-                for i in client.invoice_search(location_id=location_id, search=invoice.number)
-                if mapping.is_our_invoice(i, invoice.number)
-            ]
-            if found:
-                ghl_id = found[0].id
-                logger.info("Found GHL invoice %s for %s after a lost answer", ghl_id, invoice)
-        if ghl_id:
-            remote = client.invoice_update(ghl_id, mapping.invoice_update_payload(create))
-        else:
-            _create_pending(record, True)
-            try:
-                remote = client.invoice_create(create)
-            except NeedsUser:
-                _create_pending(record, False)  # refused: certainly not created
-                raise
-        record.details.pop(CREATE_PENDING, None)
-        return registry.PushResult(
-            record=record,
-            external_id=remote.id,
-            details={
-                "label": invoice.number,
-                "fingerprint": mapping.invoice_fingerprint(
-                    invoice,
-                    lines=lines,
-                    customer=invoice.customer,
-                    business_name=invoice.organisation.name,
-                ),
-                "ghl_status": remote.status,
-                "ghl_invoice_number": remote.invoice_number,
-                "contact_id": contact_id,
-                "location_id": location_id,
-            },
-        )
+        return push.push_records(connection=connection, records=records)
 
     # --- webhooks in ----------------------------------------------------------------------
 
@@ -299,48 +178,3 @@ class GhlProvider(registry.Provider):
 
     def apply_webhook(self, *, event: WebhookEvent) -> bool:
         return inbound.apply_event(event)
-
-
-def _create_pending(record: SyncRecord, pending: bool) -> None:
-    """Remember (at once, outside any transaction) that a create is under way."""
-    if pending:
-        record.details[CREATE_PENDING] = timezone.now().isoformat()
-    else:
-        record.details.pop(CREATE_PENDING, None)
-    SyncRecord.objects.filter(pk=record.pk).update(details=record.details)
-
-
-def contact_known(*, connection: Connection, customer: Customer) -> str:
-    """The customer's GHL contact id when it was upserted as it is now: no call needed."""
-    record = record_for(connection, customer)
-    if (
-        record is not None
-        and record.state == SyncRecord.State.SYNCED
-        and record.external_id
-        and record.fingerprint == mapping.contact_fingerprint(customer)
-    ):
-        return record.external_id
-    return ""
-
-
-def contact_sync(client: GhlClient, *, connection: Connection, customer: Customer) -> str:
-    """Upsert the customer as a GHL contact and keep its id on a SyncRecord."""
-    contact = client.contact_upsert(
-        mapping.contact_payload(customer, location_id=connection.remote_account_id)
-    )
-    SyncRecord.objects.update_or_create(
-        connection=connection,
-        object_type=ContentType.objects.get_for_model(Customer),
-        object_id=customer.pk,
-        defaults={
-            "organisation_id": connection.organisation_id,
-            "state": SyncRecord.State.SYNCED,
-            "external_id": contact.id,
-            "fingerprint": mapping.contact_fingerprint(customer),
-            "last_synced_at": timezone.now(),
-            "details": {"label": customer.name[:100]},
-            "reason_code": "",
-            "reason_text": "",
-        },
-    )
-    return contact.id

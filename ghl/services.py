@@ -66,8 +66,8 @@ def payment_link_send(
         record.details["payment_link_sent"] = sent
         record.details["payment_links"] = [*record.details.get("payment_links", []), sent][-20:]
         if result.invoice is not None and result.invoice.status:
-            record.details["ghl_status"] = result.invoice.status
-        record.save(update_fields=["details"])
+            record.remote_status = result.invoice.status[:40]
+        record.save(update_fields=["details", "remote_status"])
         audit_record(
             organisation=invoice.organisation,
             actor=actor,
@@ -116,7 +116,8 @@ def payment_link_create(
     with transaction.atomic():
         record = SyncRecord.objects.select_for_update().get(pk=record.pk)
         record.details["payment_url"] = result.invoice_url
-        record.save(update_fields=["details"])
+        record.remote_url = result.invoice_url[:500]
+        record.save(update_fields=["details", "remote_url"])
         audit_record(
             organisation=invoice.organisation,
             actor=actor,

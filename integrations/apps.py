@@ -9,9 +9,11 @@ class IntegrationsConfig(AppConfig):
         from invoicing import extensions
 
         from . import receivers  # noqa: F401
+        from .account_codes import account_code_columns, account_codes_save
         from .invoice_sync import invoice_badges, sync_panel_context
 
         extensions.register_badge_source(invoice_badges)
         extensions.register_detail_panel(
             "integrations/_invoice_sync_panel.html", sync_panel_context
         )
+        extensions.register_account_codes(account_code_columns, account_codes_save)

@@ -32,7 +32,7 @@ def badge(
     *, provider: registry.Provider, invoice: Invoice, record: SyncRecord | None
 ) -> Badge | None:
     refresh_url = reverse("sync:badge", args=[provider.key, invoice.pk])
-    note = record.details.get("badge_note", "") if record else ""
+    note = record.badge_note if record else ""
     if record is None:
         if invoice.status == Invoice.Status.DRAFT:
             return None
@@ -126,4 +126,5 @@ def sync_row(
         "row_url": reverse("sync:row", args=[provider.key, invoice.pk]),
         "failed_url": reverse("sync:failed", args=[provider.key]),
         "finalised": invoice.status != Invoice.Status.DRAFT,
+        "remote_url": record.remote_url if record and record.external_id else "",
     }

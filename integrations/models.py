@@ -80,6 +80,14 @@ class SyncRecord(TenantModel):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     external_id = models.CharField(max_length=100, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
+    # What the hub shows and decides by. Written through services.records.sync_record_write,
+    # which changes only the named fields, under the row's lock.
+    label = models.CharField(max_length=100, blank=True)  # names the object in the activity log
+    force = models.BooleanField(default=False)  # Sync now: push even if nothing changed
+    badge_note = models.CharField(max_length=200, blank=True)  # orange badge text, e.g. a void
+    remote_status = models.CharField(max_length=40, blank=True)  # the provider's own status
+    remote_url = models.URLField(max_length=500, blank=True)  # opens it on the provider's side
+    # The provider's own scratch data (marks, totals, rounds); the hub never reads it.
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -165,3 +173,24 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_key} ({self.state})"
+
+
+class AccountCode(TenantModel):
+    """The account a nominal code posts to in one accounting provider (Xero's account Code),
+    kept by the hub: one row per nominal code and provider."""
+
+    nominal_code = models.ForeignKey(
+        "invoicing.NominalCode", on_delete=models.CASCADE, related_name="account_codes"
+    )
+    provider = models.CharField(max_length=40)
+    code = models.CharField(max_length=50)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nominal_code", "provider"], name="one_account_code_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nominal_code_id} → {self.provider} {self.code}"

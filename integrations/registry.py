@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from accounts.capabilities import INVOICES_MANAGE
+from accounts.capabilities import INVOICES_MANAGE, capability_register
+from invoicing.extensions import register_payment_source
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -69,12 +70,61 @@ class RateLimit:
 
 @dataclass
 class PushResult:
-    """What happened to one record in a push: synced (with the remote id) or an error."""
+    """What happened to one record in a push: synced (with the remote id) or an error.
+
+    `details` is merged into the record's scratch data (keys in `drop` removed); the typed
+    fields are what the hub shows."""
 
     record: SyncRecord
     external_id: str = ""
     error: IntegrationError | None = None
+    fingerprint: str = ""
+    remote_status: str = ""
+    remote_url: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    drop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Capability:
+    """Something a role may be allowed to do with a provider ("Press Sync now on an
+    invoice"); the Owner always holds it, and so do the `roles` given, by default."""
+
+    key: str
+    label: str
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaymentSource:
+    """The payments a provider records: their `source` on Payment, how it is named, and the
+    system payment method they are recorded under (made for every new organisation when
+    `every_organisation`, otherwise with the first payment)."""
+
+    key: str
+    label: str
+    method_name: str
+    every_organisation: bool = False
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A task Celery beat runs for the provider: `schedule` is seconds or a celery schedule
+    (crontab)."""
+
+    name: str
+    task: str
+    schedule: Any
+
+
+@dataclass(frozen=True)
+class AccountCodes:
+    """An accounting provider maps each nominal code to an account of its own: Settings →
+    Finance → Nominal Codes shows a column for it while it is connected."""
+
+    heading: str
+    help_text: str = ""
+    max_length: int = 50
 
 
 @dataclass(frozen=True)
@@ -105,6 +155,11 @@ class Provider:
     # Refresh this many seconds before the access token expires.
     refresh_margin_seconds: int = 300
     rate_limit: RateLimit | None = None
+    # What the provider adds to the rest of Torqueflow, registered with it by `register`.
+    capabilities: tuple[Capability, ...] = ()
+    payment_source: PaymentSource | None = None
+    periodic_jobs: tuple[PeriodicJob, ...] = ()
+    account_codes: AccountCodes | None = None
 
     def oauth_config(self) -> OAuthConfig:
         raise NotImplementedError
@@ -166,8 +221,15 @@ _registry: dict[str, Provider] = {}
 
 
 def register(provider: Provider) -> Provider:
+    """Add a provider, and what it declares to the apps below the hub: its capabilities to
+    the roles, its payment source to invoicing. Called from the provider's AppConfig.ready()."""
     if not provider.key:
         raise ValueError("A provider needs a key")
+    if provider.key not in _registry:
+        for capability in provider.capabilities:
+            capability_register(capability.key, capability.label, roles=capability.roles)
+        if provider.payment_source is not None:
+            register_payment_source(provider.payment_source.key, provider.payment_source.label)
     _registry[provider.key] = provider
     return provider
 
@@ -178,3 +240,12 @@ def get(key: str) -> Provider | None:
 
 def all_providers() -> list[Provider]:
     return list(_registry.values())
+
+
+def beat_schedule() -> dict[str, dict[str, Any]]:
+    """Celery beat entries for every provider's periodic jobs."""
+    return {
+        job.name: {"task": job.task, "schedule": job.schedule}
+        for provider in all_providers()
+        for job in provider.periodic_jobs
+    }

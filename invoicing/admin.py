@@ -22,7 +22,7 @@ class PartyAdmin(admin.ModelAdmin):
 
 @admin.register(NominalCode)
 class NominalCodeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "xero_account_code", "organisation"]
+    list_display = ["code", "name", "organisation"]
     list_filter = ["organisation"]
 
 
@@ -81,7 +81,7 @@ class PaymentMethodAdmin(admin.ModelAdmin):
     list_filter = ["organisation", "is_system"]
 
     def has_delete_permission(self, request, obj=None):
-        # System methods ("Xero Sync") are part of Torqueflow and stay.
+        # System methods (a provider's, such as "Xero Sync") are part of Torqueflow and stay.
         return obj is None or not obj.is_system
 
     def has_change_permission(self, request, obj=None):

@@ -12,6 +12,7 @@ from accounts.capabilities import ACCOUNTANT, OWNER, STAFF
 from accounts.models import Membership, Organisation
 from accounts.services import membership_add, organisation_create, user_create
 
+from . import extensions
 from .models import Customer, Invoice, NominalCode, Supplier, WorkOrder
 from .services.invoices import InvoiceInput, LineInput, invoice_create, invoice_finalise
 
@@ -57,6 +58,8 @@ SUPPLIERS = [
     {"name": "City Electrical Factors", "email": "orders@cef.example.com", "postcode": "B1 1BB"},
     {"name": "Fleet Fuel Cards", "email": "billing@fleetfuel.example.com"},
 ]
+# Code, name, and the account it maps to in the demo's Xero organisation (kept by the
+# integrations hub through invoicing.extensions).
 NOMINAL_CODES = [
     ("4000", "Sales - Labour", "200"),
     ("4010", "Sales - Materials", "200"),
@@ -119,9 +122,11 @@ def seed_demo() -> Organisation:
         suppliers.append(found or Supplier.objects.create(organisation=organisation, **data))
     codes = {}
     for code, name, xero in NOMINAL_CODES:
-        codes[code], _ = NominalCode.objects.get_or_create(
-            organisation=organisation, code=code, defaults={"name": name, "xero_account_code": xero}
+        codes[code], created = NominalCode.objects.get_or_create(
+            organisation=organisation, code=code, defaults={"name": name}
         )
+        if created:
+            extensions.account_codes_save(codes[code], {"xero": xero})
     jane, jane_lettings, acme, tom, cafe = customers
     work_order, _ = WorkOrder.objects.get_or_create(
         organisation=organisation,

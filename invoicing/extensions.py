@@ -10,7 +10,7 @@ from typing import Any
 
 from accounts.models import Organisation
 
-from .models import Invoice
+from .models import Invoice, NominalCode, Payment
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,61 @@ def badges_for(organisation: Organisation, invoices: Sequence[Invoice]) -> dict[
 class Panel:
     template_name: str
     context: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AccountCodeColumn:
+    """A column of Settings → Finance → Nominal Codes that another app fills: the account
+    each nominal code maps to in one provider (keyed by `key`), edited on the code's form."""
+
+    key: str
+    heading: str
+    help_text: str
+    max_length: int
+    values: dict[int, str]  # nominal code id → account code
+
+
+AccountCodeColumns = Callable[[Organisation, Sequence[NominalCode]], list[AccountCodeColumn]]
+AccountCodeSave = Callable[[NominalCode, dict[str, str]], None]
+_account_codes: list[tuple[AccountCodeColumns, AccountCodeSave]] = []
+
+
+def register_account_codes(columns: AccountCodeColumns, save: AccountCodeSave) -> None:
+    if (columns, save) not in _account_codes:
+        _account_codes.append((columns, save))
+
+
+def account_code_columns(
+    organisation: Organisation, codes: Sequence[NominalCode]
+) -> list[AccountCodeColumn]:
+    return [column for columns, _ in _account_codes for column in columns(organisation, codes)]
+
+
+def account_codes_save(code: NominalCode, values: dict[str, str]) -> None:
+    """Keep the account codes typed on a nominal code's form (column key → code)."""
+    for _, save in _account_codes:
+        save(code, values)
+
+
+# Where a payment came from: "manual" (recorded here), or a source another app registers
+# (a provider that records payments it received).
+_payment_sources: dict[str, str] = {}
+
+
+def register_payment_source(key: str, label: str) -> None:
+    if key == Payment.MANUAL or _payment_sources.get(key, label) != label:
+        raise ValueError(f"Payment source {key!r} is taken")
+    _payment_sources[key] = label
+
+
+def payment_source_label(key: str) -> str:
+    if key == Payment.MANUAL:
+        return "Recorded in Torqueflow"
+    return _payment_sources.get(key, key)
+
+
+def payment_source_known(key: str) -> bool:
+    return key == Payment.MANUAL or key in _payment_sources
 
 
 def detail_panels(request, invoice: Invoice) -> list[Panel]:

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 
-from . import selectors
+from . import extensions, selectors
 from .models import Customer, Invoice, NominalCode, Supplier, WorkOrder
 from .money import plain
 from .services.invoices import InvoiceInput, LineInput
@@ -201,13 +201,33 @@ class SupplierForm(forms.ModelForm):
 
 
 class NominalCodeForm(forms.ModelForm):
+    """A nominal code, with a field for the account it maps to in each connected accounting
+    provider (`<provider>_account_code`, from invoicing.extensions)."""
+
     class Meta:
         model = NominalCode
-        fields = ["code", "name", "xero_account_code"]
+        fields = ["code", "name"]
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        codes = [self.instance] if self.instance.pk else []
+        self.account_code_columns = extensions.account_code_columns(organisation, codes)
+        for column in self.account_code_columns:
+            self.fields[f"{column.key}_account_code"] = forms.CharField(
+                label=column.heading,
+                help_text=column.help_text,
+                max_length=column.max_length,
+                required=False,
+                initial=column.values.get(self.instance.pk, ""),
+            )
+
+    def account_codes(self) -> dict[str, str]:
+        """What was typed for each provider (column key → code, "" to clear)."""
+        return {
+            column.key: self.cleaned_data.get(f"{column.key}_account_code", "").strip()
+            for column in self.account_code_columns
+        }
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip()
@@ -217,6 +237,3 @@ class NominalCodeForm(forms.ModelForm):
         if clash.exists():
             raise forms.ValidationError("Another nominal code already uses this code.")
         return code
-
-    def clean_xero_account_code(self) -> str:
-        return self.cleaned_data["xero_account_code"].strip()

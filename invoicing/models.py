@@ -38,12 +38,6 @@ class Supplier(Party):
 class NominalCode(TenantModel):
     code = models.CharField(max_length=20)
     name = models.CharField(max_length=150)
-    xero_account_code = models.CharField(
-        "Xero account code",
-        max_length=10,
-        blank=True,
-        help_text="The Code of the matching account in Xero's chart of accounts.",
-    )
 
     class Meta:
         ordering = ["code"]
@@ -210,11 +204,11 @@ def refuse_system_method_delete(method: "PaymentMethod | None") -> None:
 
 
 class PaymentMethod(TenantModel):
-    XERO_SYNC = "Xero Sync"
     DEFAULT_MANUAL = ("Bank transfer", "Card", "Cash")
 
     name = models.CharField(max_length=100)
-    # System methods are created by Torqueflow for every organisation and cannot be deleted.
+    # System methods are those providers record payments under (made by the integrations
+    # hub); they cannot be deleted.
     is_system = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -241,10 +235,9 @@ class LivePaymentQuerySet(TenantQuerySet):
 
 
 class Payment(TenantModel):
-    class Source(models.TextChoices):
-        MANUAL = "manual", "Recorded in Torqueflow"
-        XERO = "xero", "Xero"
-        GHL = "ghl", "GoHighLevel"
+    # `source`: recorded here by hand, or the key of the provider that recorded it (each
+    # provider registers its source: invoicing.extensions.register_payment_source).
+    MANUAL = "manual"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.RESTRICT, related_name="payments")
     amount = models.DecimalField(
@@ -253,7 +246,7 @@ class Payment(TenantModel):
     date = models.DateField()
     method = models.ForeignKey(PaymentMethod, on_delete=models.RESTRICT, related_name="payments")
     reference = models.CharField(max_length=255, blank=True)
-    source = models.CharField(max_length=20, choices=Source, default=Source.MANUAL)
+    source = models.CharField(max_length=20, default=MANUAL)
     external_id = models.CharField(max_length=100, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -6,13 +6,10 @@ from accounts.models import Organisation
 from .models import PaymentMethod, refuse_system_method_delete
 
 
-@receiver(post_save, sender=Organisation, dispatch_uid="invoicing_system_payment_methods")
-def create_system_payment_methods(sender, instance: Organisation, created: bool, **kwargs):
+@receiver(post_save, sender=Organisation, dispatch_uid="invoicing_default_payment_methods")
+def create_default_payment_methods(sender, instance: Organisation, created: bool, **kwargs):
     if not created:
         return
-    PaymentMethod.objects.get_or_create(
-        organisation=instance, name=PaymentMethod.XERO_SYNC, defaults={"is_system": True}
-    )
     for name in PaymentMethod.DEFAULT_MANUAL:
         PaymentMethod.objects.get_or_create(organisation=instance, name=name)
 

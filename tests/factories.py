@@ -16,6 +16,7 @@ from django.contrib.auth.hashers import make_password
 from accounts.capabilities import STAFF
 from accounts.models import Membership, Organisation, Role
 from accounts.services import organisation_create
+from integrations.models import AccountCode
 from invoicing.models import (
     Customer,
     Invoice,
@@ -98,11 +99,20 @@ class SupplierFactory(factory.django.DjangoModelFactory):
 class NominalCodeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = NominalCode
+        skip_postgeneration_save = True
 
     organisation = factory.SubFactory(OrganisationFactory)
     code = factory.Sequence(lambda n: f"{4000 + n}")
     name = factory.Sequence(lambda n: f"Sales {n}")
-    xero_account_code = "200"
+
+    @factory.post_generation
+    def xero_account_code(code, create, extracted, **kwargs):
+        """The Xero account it maps to: "200" unless given ("" for none)."""
+        value = "200" if extracted is None else extracted
+        if create and value:
+            AccountCode.objects.create(
+                organisation=code.organisation, nominal_code=code, provider="xero", code=value
+            )
 
 
 class WorkOrderFactory(factory.django.DjangoModelFactory):

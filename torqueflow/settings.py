@@ -9,7 +9,6 @@ import os
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -239,11 +238,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "integrations.tasks.refresh_expiring_tokens_task",
         "schedule": 300.0,
     },
-    # Hourly; runs the Xero reconciler of each organisation whose local time is 02:xx.
-    "reconcile-xero-nightly": {
-        "task": "xero_sync.tasks.reconcile_due_task",
-        "schedule": crontab(minute=0),
-    },
+    # Each provider's own jobs are added from its declaration (torqueflow/celery.py).
 }
 WEBHOOK_MAX_BYTES = env.int("WEBHOOK_MAX_BYTES", default=256 * 1024)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -258,6 +253,8 @@ XERO_AUTHORIZE_URL = env.str(
 XERO_TOKEN_URL = env.str("XERO_TOKEN_URL", default="https://identity.xero.com/connect/token")
 XERO_CONNECTIONS_URL = env.str("XERO_CONNECTIONS_URL", default="https://api.xero.com/connections")
 XERO_API_URL = env.str("XERO_API_URL", default="https://api.xero.com/api.xro/2.0")
+# Where people open an invoice in Xero's web app (its deep links).
+XERO_APP_URL = env.str("XERO_APP_URL", default="https://go.xero.com")
 # Signs Xero's webhook deliveries (x-xero-signature); used by the inbound half.
 XERO_WEBHOOK_KEY = env.str("XERO_WEBHOOK_KEY", default="")
 # --- end Xero -----------------------------------------------------------------------------
@@ -332,6 +329,7 @@ if SANDBOX_ENABLED and not env.str("XERO_CLIENT_ID", default=""):
     XERO_TOKEN_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/identity/connect/token"
     XERO_CONNECTIONS_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/connections"
     XERO_API_URL = f"{SANDBOX_BASE_URL}/sandbox/xero/api.xro/2.0"
+    XERO_APP_URL = "/sandbox/xero/app"
 if SANDBOX_ENABLED and not env.str("GHL_CLIENT_ID", default=""):
     # No GoHighLevel app configured: talk to the sandbox's emulated GoHighLevel instead.
     from sandbox.ghl.constants import CLIENT_ID as _SANDBOX_GHL_ID

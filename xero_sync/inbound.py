@@ -29,6 +29,7 @@ from integrations.errors import RateLimited
 from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.ratelimit import RateLimiter
 from integrations.services.activity import activity_record
+from integrations.services.payments import provider_payment_method
 from integrations.services.tokens import access_token_get
 from invoicing.locks import invoice_lock
 from invoicing.models import Invoice, Payment, PaymentMethod
@@ -41,6 +42,10 @@ from .client import InvoiceState, PaymentState, XeroClient
 logger = logging.getLogger(__name__)
 
 PROVIDER_KEY = "xero"
+# Payments made in Xero come back under the "Xero Sync" method every organisation has.
+PAYMENT_SOURCE = registry.PaymentSource(
+    key=PROVIDER_KEY, label="Xero", method_name="Xero Sync", every_organisation=True
+)
 INVOICE = "INVOICE"
 PAYMENT = "PAYMENT"
 VOIDED = "VOIDED"
@@ -213,10 +218,7 @@ def _payment_event(connection: Connection, payment_id: str) -> bool:
 
 def xero_sync_method(organisation) -> PaymentMethod:
     """The "Xero Sync" system method every organisation has (made again if it went)."""
-    method, _ = PaymentMethod.objects.get_or_create(
-        organisation=organisation, name=PaymentMethod.XERO_SYNC, defaults={"is_system": True}
-    )
-    return method
+    return provider_payment_method(organisation=organisation, source=PAYMENT_SOURCE)
 
 
 def _ms(value) -> int | None:
@@ -248,11 +250,11 @@ class _Apply:
         """Our Xero-sourced payment rows on this invoice, deleted ones included."""
         return {
             p.external_id: p
-            for p in Payment.objects.filter(invoice=self.invoice, source=Payment.Source.XERO)
+            for p in Payment.objects.filter(invoice=self.invoice, source=PAYMENT_SOURCE.key)
         }
 
     def _note(self, note: str) -> None:
-        self.record.details["badge_note"] = note
+        self.record.badge_note = note
 
     def _remember(self, key: str, value: str) -> bool:
         """Add `value` to the list details[key]; False when it was there already."""
@@ -333,7 +335,7 @@ class _Apply:
             date=payment.date or timezone.localdate(),
             method=xero_sync_method(invoice.organisation),
             reference=payment.payment_id,
-            source=Payment.Source.XERO,
+            source=PAYMENT_SOURCE.key,
             external_id=payment.payment_id,
         )
         self.invoice = invoice_lock(invoice_id=invoice.pk)
@@ -419,16 +421,17 @@ class _Apply:
 
     def finish(self, *, snapshot: bool) -> None:
         """Keep Xero's status and the snapshot's time on the record (the next apply skips
-        anything older); only the details are written, nothing the hub's push owns."""
+        anything older). The row has been locked since it was read: only the fields an apply
+        owns are written, nothing the hub's push owns."""
         details = self.record.details
         if snapshot:
-            details["xero_status"] = self.state.status
+            self.record.remote_status = self.state.status
             if self.state.amount_paid is not None:
                 details["xero_amount_paid"] = str(self.state.amount_paid)
             updated = _ms(self.state.updated_utc)
             if updated is not None and updated > int(details.get("xero_updated_ms") or 0):
                 details["xero_updated_ms"] = updated
-        SyncRecord.objects.filter(pk=self.record.pk).update(details=details)
+        self.record.save(update_fields=["details", "badge_note", "remote_status"])
 
 
 @transaction.atomic

@@ -13,12 +13,16 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.conf import settings
+
+from integrations.account_codes import account_code
 from integrations.errors import ValidationFailed
-from invoicing.models import Customer, Invoice, InvoiceLine, Supplier
+from invoicing.models import Customer, Invoice, InvoiceLine, NominalCode, Supplier
 
 from .client import InvoiceResult
 
 # Torqueflow books in pounds and the connected Xero organisations are UK ones.
+XERO = "xero"  # the provider's key, under which its account codes are kept
 SUPPORTED_CURRENCY = "GBP"
 
 CURRENCY_MISMATCH = "Currency mismatch"
@@ -60,11 +64,15 @@ def invoice_check(invoice: Invoice, lines: Iterable[InvoiceLine]) -> None:
     if (invoice.currency or "").upper() != SUPPORTED_CURRENCY:
         raise ValidationFailed(CURRENCY_MISMATCH, reason_code="currency_mismatch")
     for line in lines:
-        code = line.nominal_code
-        if code is None or not (code.xero_account_code or "").strip():
+        if not xero_account_code(line.nominal_code):
             raise ValidationFailed(UNMAPPED_NOMINAL_CODE, reason_code="unmapped_nominal_code")
     if invoice.party is None:
         raise ValidationFailed("The invoice has no customer or supplier", reason_code="no_contact")
+
+
+def xero_account_code(nominal_code: NominalCode | None) -> str:
+    """The Code of the Xero account a nominal code posts to ("" when it is not mapped)."""
+    return account_code(nominal_code, XERO).strip()
 
 
 def is_name_collision(message: str) -> bool:
@@ -149,7 +157,7 @@ def line_item(line: InvoiceLine, position: int) -> dict[str, Any]:
         "Description": (line.description or "").strip()[:4000] or f"Line {position + 1}",
         "Quantity": _number(line.quantity, UNIT),
         "UnitAmount": _number(line.unit_price, UNIT),
-        "AccountCode": line.nominal_code.xero_account_code.strip(),
+        "AccountCode": xero_account_code(line.nominal_code),
         "TaxAmount": _number(line.tax_amount, PENNY),
     }
 
@@ -217,20 +225,27 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(Decimal(value).quantize(PENNY))
 
 
-def push_details(invoice: Invoice, result: InvoiceResult, fingerprint: str) -> dict[str, Any]:
-    """What a synced record keeps: Xero's own totals, and whether they differ from ours."""
+def push_details(invoice: Invoice, result: InvoiceResult) -> dict[str, Any]:
+    """What a synced record keeps for Xero's sake: Xero's own totals, and whether they
+    differ from ours."""
     mismatch = (result.total is not None and result.total != invoice.total) or (
         result.total_tax is not None and result.total_tax != invoice.tax_total
     )
     return {
-        "fingerprint": fingerprint,
         "xero_total": _money(result.total),
         "xero_total_tax": _money(result.total_tax),
         "total_mismatch": bool(mismatch),
-        "label": invoice.number,
-        "xero_status": result.status,
         "maybe_created": False,
     }
+
+
+def invoice_url(result: InvoiceResult) -> str:
+    """Where a person opens the invoice (or bill) in Xero: Xero's deep link by InvoiceID,
+    in whichever organisation the browser has open."""
+    if not result.invoice_id:
+        return ""
+    ledger = "AccountsPayable" if result.type == "ACCPAY" else "AccountsReceivable"
+    return f"{settings.XERO_APP_URL}/{ledger}/View.aspx?InvoiceID={result.invoice_id}"
 
 
 def batch_key(kind: str, connection_id: int, items: Iterable[tuple[Any, ...]], body: Any) -> str:

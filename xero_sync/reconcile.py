@@ -149,7 +149,7 @@ class _Run:
                     record=record,
                     action="reconcile",
                     result="failed",
-                    subject=str(record.details.get("label") or ""),
+                    subject=record.label,
                     message="Could not apply Xero's state; see the server log",
                     details={"invoice_id": invoice_id},
                 )

@@ -32,6 +32,7 @@ from integrations.retry import MAX_ATTEMPTS, next_retry
 from invoicing.services.audit import audit_record
 
 from .activity import activity_record
+from .records import sync_record_write
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +80,12 @@ def _mark_pending(*, connection: Connection, obj: models.Model, force: bool = Fa
     record.state = SyncRecord.State.PENDING
     record.queued_at = timezone.now()
     record.next_attempt_at = None
-    record.details["label"] = str(obj)[:100]
+    record.label = str(obj)[:100]
     record.reason_code = ""
     record.reason_text = ""
     if force:
         record.attempts = 0
-        record.details["force"] = True
+        record.force = True
     record.save()
     return record
 
@@ -143,7 +144,7 @@ def sync_retry_failed(*, connection: Connection, actor: AbstractBaseUser | None)
         record.queued_at = timezone.now()
         record.next_attempt_at = None
         record.reason_code = record.reason_text = ""
-        record.details["force"] = True
+        record.force = True
         record.save()
     if failed:
         audit_record(
@@ -200,23 +201,27 @@ def _release(records: list[SyncRecord], *, after_seconds: float) -> None:
 
 
 def _subject(record: SyncRecord) -> str:
-    return str(record.details.get("label") or f"{record.object_type.model} {record.object_id}")
+    return record.label or f"{record.object_type.model} {record.object_id}"
 
 
 def _record_synced(connection: Connection, result: registry.PushResult) -> None:
     record = result.record
     first_time = not record.external_id
     now = timezone.now()
-    record.state = SyncRecord.State.SYNCED
-    record.external_id = result.external_id or record.external_id
-    record.attempts = 0
-    record.reason_code = record.reason_text = ""
-    record.last_synced_at = now
-    record.next_attempt_at = None
-    record.details.pop("force", None)
-    record.details.update(result.details)
-    record.fingerprint = result.details.get("fingerprint", record.fingerprint)
-    record.save()
+    fields = {
+        "state": SyncRecord.State.SYNCED,
+        "external_id": result.external_id or record.external_id,
+        "attempts": 0,
+        "reason_code": "",
+        "reason_text": "",
+        "last_synced_at": now,
+        "next_attempt_at": None,
+        "force": False,
+    }
+    for name in ("fingerprint", "remote_status", "remote_url"):
+        if getattr(result, name):
+            fields[name] = getattr(result, name)
+    sync_record_write(record, fields=fields, data=result.details, drop=result.drop)
     Connection.objects.filter(pk=connection.pk).update(
         invoices_synced=F("invoices_synced") + (1 if first_time else 0), last_sync_at=now
     )
@@ -231,39 +236,48 @@ def _record_synced(connection: Connection, result: registry.PushResult) -> None:
 
 
 def _record_failed(connection: Connection, record: SyncRecord, error: IntegrationError) -> None:
-    """Decide what an error means for one record: retry later, or Sync failed with a reason."""
-    record.refresh_from_db()
+    """Decide what an error means for one record: retry later, or Sync failed with a reason.
+    Decided on the row as it is now, under its lock: only the push's own fields are written."""
     message = str(error)
-    if isinstance(error, NeedsUser):
-        record.state = SyncRecord.State.FAILED
-        record.reason_code = error.reason_code
-        record.reason_text = REASON_TEXT.get(error.reason_code, message)[:500]
-        record.next_attempt_at = None
-        result = "failed"
-    else:
-        record.attempts += 1
-        decision = next_retry(
-            attempts=record.attempts, retry_after=getattr(error, "retry_after", None)
-        )
-        if decision.give_up:
-            record.state = SyncRecord.State.FAILED
-            record.reason_code = error.reason_code
-            record.reason_text = (
+    with transaction.atomic():
+        record = SyncRecord.objects.select_for_update().get(pk=record.pk)
+        if isinstance(error, NeedsUser):
+            failed_text = REASON_TEXT.get(error.reason_code, message)
+            decision = None
+        else:
+            record.attempts += 1
+            decision = next_retry(
+                attempts=record.attempts, retry_after=getattr(error, "retry_after", None)
+            )
+            failed_text = (
                 f"No answer after {MAX_ATTEMPTS} attempts: {message}"
                 if message
                 else f"No answer after {MAX_ATTEMPTS} attempts"
-            )[:500]
+            )
+        if decision is None or decision.give_up:
+            record.state = SyncRecord.State.FAILED
+            record.reason_code = error.reason_code
+            record.reason_text = failed_text[:500]
             record.next_attempt_at = None
+            record.force = False
             result = "failed"
         else:
             record.next_attempt_at = timezone.now() + datetime.timedelta(
                 seconds=decision.delay_seconds
             )
-            enqueue_push(connection.pk, countdown=decision.delay_seconds)
             result = "retry"
-    if result == "failed":
-        record.details.pop("force", None)
-    record.save()
+        record.save(
+            update_fields=[
+                "state",
+                "reason_code",
+                "reason_text",
+                "next_attempt_at",
+                "force",
+                "attempts",
+            ]
+        )
+    if decision is not None and not decision.give_up:
+        enqueue_push(connection.pk, countdown=decision.delay_seconds)
     activity_record(
         connection=connection,
         record=record,
@@ -304,7 +318,7 @@ def _push_batch(
     for record in records:
         fingerprint = provider.fingerprint(record=record)
         unchanged = fingerprint and fingerprint == record.fingerprint and record.external_id
-        if unchanged and not record.details.get("force"):
+        if unchanged and not record.force:
             SyncRecord.objects.filter(pk=record.pk).update(
                 state=SyncRecord.State.SYNCED, next_attempt_at=None
             )

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from invoicing import signals
+from invoicing import extensions, signals
 from invoicing.locks import invoice_lock
 from invoicing.models import Invoice, Payment, PaymentMethod
 from invoicing.money import to_pennies
@@ -26,7 +26,7 @@ def payment_record(
     date: datetime.date,
     method: PaymentMethod,
     reference: str = "",
-    source: str = Payment.Source.MANUAL,
+    source: str = Payment.MANUAL,
     external_id: str = "",
 ) -> Payment:
     """Record a payment against a finalised invoice.
@@ -34,6 +34,8 @@ def payment_record(
     A payment from another system (`external_id` set) is recorded once: recording it again
     returns the existing row.
     """
+    if not extensions.payment_source_known(source):
+        raise ValueError(f"Unknown payment source {source!r}")
     invoice = invoice_lock(invoice_id=invoice.pk)
     if external_id:
         existing = Payment.objects.filter(
@@ -48,7 +50,7 @@ def payment_record(
         raise ValidationError({"method": "Choose a payment method."})
     if amount <= 0:
         raise ValidationError({"amount": "The amount must be more than zero."})
-    if source == Payment.Source.MANUAL and amount > invoice.balance_due:
+    if source == Payment.MANUAL and amount > invoice.balance_due:
         raise ValidationError(
             {"amount": f"The amount is more than the balance due ({invoice.balance_due})."}
         )

@@ -1,10 +1,11 @@
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
 from accounts.capabilities import FINANCE_SETTINGS_MANAGE
 from accounts.permissions import capability_required
-from invoicing import selectors
+from invoicing import extensions, selectors
 from invoicing.forms import NominalCodeForm
 from invoicing.services.audit import audit_record
 
@@ -16,8 +17,13 @@ PERMISSION_MESSAGE = "You do not have permission to manage finance settings"
 )
 @require_GET
 def nominal_code_list(request):
-    codes = selectors.nominal_codes(organisation=request.organisation)
-    return render(request, "invoicing/nominal_code_list.html", {"codes": codes})
+    codes = list(selectors.nominal_codes(organisation=request.organisation))
+    columns = extensions.account_code_columns(request.organisation, codes)
+    rows = [
+        (code, [(column.heading, column.values.get(code.pk, "")) for column in columns])
+        for code in codes
+    ]
+    return render(request, "invoicing/nominal_code_list.html", {"rows": rows, "columns": columns})
 
 
 @capability_required(
@@ -33,16 +39,19 @@ def nominal_code_form(request, pk: int | None = None):
         request.POST or None, instance=instance, organisation=request.organisation
     )
     if request.method == "POST" and form.is_valid():
-        code = form.save(commit=False)
-        code.organisation = request.organisation
-        code.save()
-        audit_record(
-            organisation=request.organisation,
-            actor=request.user,
-            action="nominal_code.updated" if instance else "nominal_code.created",
-            obj=code,
-            details={"xero_account_code": code.xero_account_code, "changed": form.changed_data},
-        )
+        with transaction.atomic():
+            code = form.save(commit=False)
+            code.organisation = request.organisation
+            code.save()
+            account_codes = form.account_codes()
+            extensions.account_codes_save(code, account_codes)
+            audit_record(
+                organisation=request.organisation,
+                actor=request.user,
+                action="nominal_code.updated" if instance else "nominal_code.created",
+                obj=code,
+                details={"account_codes": account_codes, "changed": form.changed_data},
+            )
         messages.success(request, f"Nominal code {code.code} saved.")
         return redirect("settings_nominal_codes")
     status = 400 if request.method == "POST" else 200

@@ -415,7 +415,7 @@ class Hub:
                 invoice_id__in=[by_record[i.pk] for i in invoices]
             )
         }
-        ours = list(Payment.objects.filter(invoice__in=invoices, source=Payment.Source.XERO))
+        ours = list(Payment.objects.filter(invoice__in=invoices, source="xero"))
         per_id = collections.Counter(p.external_id for p in ours)
         doubled = {k: n for k, n in per_id.items() if n > 1}
         assert not doubled, f"Xero payments recorded more than once: {doubled}"

@@ -58,7 +58,7 @@ def test_answers_lost_after_xero_committed_are_not_created_twice(hub, worker, mo
     """Timeouts after commit: the sandbox does the work, then holds the answer past the
     client's timeout. The first batch is made to time out for sure; the rest of the run at a
     10% rate. A retry must find what the lost answer created, never create it again."""
-    caplog.set_level(logging.INFO, logger="xero_sync.provider")
+    caplog.set_level(logging.INFO, logger="xero_sync.push")
     contacts_run = warm_up(hub)  # contacts exist: the first call of the next push is its PUT
     with short_client_timeout(monkeypatch, CLIENT_TIMEOUT):
         hub.sandbox.knobs(timeout_rate=1.0, timeout_seconds=HOLD)

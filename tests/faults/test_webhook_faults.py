@@ -32,11 +32,11 @@ def pay_twice(hub, invoices) -> None:
 
 
 def xero_payments(invoices) -> int:
-    return Payment.objects.filter(invoice__in=invoices, source=Payment.Source.XERO).count()
+    return Payment.objects.filter(invoice__in=invoices, source="xero").count()
 
 
 def payments_snapshot(invoices) -> list:
-    rows = Payment.objects.filter(invoice__in=invoices, source=Payment.Source.XERO)
+    rows = Payment.objects.filter(invoice__in=invoices, source="xero")
     statuses = sorted(
         (i.pk, i.status, i.amount_paid)
         for i in type(invoices[0]).objects.filter(pk__in=[i.pk for i in invoices])

@@ -132,7 +132,7 @@ def paid_in_xero_while_the_broker_is_down(hub, worker_processes, redis_server):
     redis_server.stop()
     hub.pay_in_xero(invoices[0])
     redis_server.start()
-    recorded = Payment.objects.filter(invoice=invoices[0], source=Payment.Source.XERO)
+    recorded = Payment.objects.filter(invoice=invoices[0], source="xero")
     return invoices, recorded
 
 

@@ -55,12 +55,9 @@ def mark_pushed(connection, invoice, **details) -> SyncRecord:
         state=SyncRecord.State.SYNCED,
         external_id=GHL_INVOICE_ID,
         last_synced_at=timezone.now(),
-        details={
-            "label": invoice.number,
-            "ghl_status": "draft",
-            "contact_id": CONTACT_ID,
-            **details,
-        },
+        label=invoice.number,
+        remote_status="draft",
+        details={"contact_id": CONTACT_ID, **details},
     )
 
 
@@ -172,7 +169,7 @@ def test_send_by_email(owner_client, owner, pushed, invoice):
     assert 'id="ghl-panel"' in response.content.decode()
     pushed.refresh_from_db()
     assert pushed.details["payment_link_sent"]["channel"] == "email"
-    assert pushed.details["ghl_status"] == "sent"
+    assert pushed.remote_status == "sent"
     audit = AuditLog.objects.get(action="ghl.payment_link_sent")
     assert audit.actor == owner
     assert audit.object_id == str(invoice.pk)

@@ -12,7 +12,7 @@ import respx
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
-from ghl.provider import CREATE_PENDING
+from ghl.push import CREATE_PENDING
 from integrations import registry
 from integrations.models import Connection, SyncRecord
 from integrations.services.connections import connection_test
@@ -97,9 +97,9 @@ def test_first_push_upserts_the_contact_and_creates_the_invoice(
     record = invoice_record(connection, invoice)
     assert record.state == SyncRecord.State.SYNCED
     assert record.external_id == GHL_INVOICE_ID
-    assert record.details["label"] == "INV-0001"
+    assert record.label == "INV-0001"
     assert record.details["contact_id"] == CONTACT_ID
-    assert record.details["ghl_status"] == "draft"
+    assert record.remote_status == "draft"
     assert CREATE_PENDING not in record.details
     assert len(record.fingerprint) == 64
     contact = contact_record(connection, customer)

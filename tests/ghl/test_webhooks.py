@@ -69,12 +69,13 @@ def pushed(connection, invoice):
         state=SyncRecord.State.SYNCED,
         external_id=GHL_INVOICE_ID,
         last_synced_at=timezone.now(),
-        details={"label": invoice.number, "ghl_status": "sent"},
+        label=invoice.number,
+        remote_status="sent",
     )
 
 
 def ghl_payments(invoice) -> list[Payment]:
-    return list(Payment.objects.filter(invoice=invoice, source=Payment.Source.GHL).order_by("pk"))
+    return list(Payment.objects.filter(invoice=invoice, source="ghl").order_by("pk"))
 
 
 # --- signatures ----------------------------------------------------------------------------
@@ -237,7 +238,7 @@ def test_paid_records_one_payment_and_the_invoice_is_paid(deliver, pushed, invoi
     assert AuditLog.objects.filter(action="payment.recorded", object_id=str(invoice.pk)).exists()
     assert SyncActivity.objects.filter(action="payment", result="ok").exists()
     pushed.refresh_from_db()
-    assert pushed.details["ghl_status"] == "paid"
+    assert pushed.remote_status == "paid"
 
 
 def test_partially_paid_then_paid_records_the_difference(deliver, pushed, invoice):
@@ -363,7 +364,7 @@ def test_void_in_ghl_is_audited_and_shown_but_ours_is_not_voided(
     assert audit.object_id == str(invoice.pk)
     assert audit.actor is None
     pushed.refresh_from_db()
-    assert pushed.details["badge_note"] == "Voided in GHL"
+    assert pushed.badge_note == "Voided in GHL"
     page = owner_client.get(f"/invoices/{invoice.pk}/").content.decode()
     assert "Voided in GHL" in page
 

@@ -11,13 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.capabilities import XERO_SYNC
 from integrations import registry
 from integrations.models import Connection, SyncRecord
 from invoicing.models import Invoice
 from tests.conftest import client_for, make_member
 from tests.factories import make_invoice
 from tests.helpers import detail_url, visible_text
+from xero_sync.provider import SYNC_CAPABILITY as XERO_SYNC
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -26,7 +26,7 @@ class LedgerProvider(registry.Provider):
     key = "ledger"
     name = "Ledger"
     synced_label = "Synced to Ledger"
-    sync_capability = XERO_SYNC
+    sync_capability = XERO_SYNC.key
 
 
 @pytest.fixture
@@ -135,7 +135,7 @@ def test_sync_now_needs_the_capability(org, connection):
     invoice = make_invoice(org, finalise=True)
     viewer = make_member(org, "staff")
     role = viewer.memberships.get().role
-    role.capabilities = [c for c in role.capabilities if c != XERO_SYNC]
+    role.capabilities = [c for c in role.capabilities if c != XERO_SYNC.key]
     role.save()
     response = client_for(viewer).post(reverse("sync:sync_now", args=["ledger", invoice.pk]))
     assert response.status_code == 403
@@ -181,7 +181,7 @@ def test_detail_page_panel_shows_sync_now_only_to_those_who_may(org, staff_clien
 
     reader = make_member(org, "staff")
     role = reader.memberships.get().role
-    role.capabilities = [c for c in role.capabilities if c != XERO_SYNC]
+    role.capabilities = [c for c in role.capabilities if c != XERO_SYNC.key]
     role.save()
     assert "Sync now" not in visible_text(client_for(reader).get(detail_url(invoice)))
 

@@ -2,17 +2,20 @@
 HTTP boundary: what the badge's record says after each kind of answer."""
 
 import datetime
+import json
 from decimal import Decimal
 
 import pytest
 import requests
 import responses
+from django.db import transaction
 from django.utils import timezone
 
 from integrations import registry
 from integrations.errors import RateLimited, RemoteTimeout, TransientError, ValidationFailed
 from integrations.models import Connection, SyncActivity, SyncRecord
 from integrations.ratelimit import RateLimiter
+from integrations.services.records import sync_record_write
 from integrations.services.sync import (
     sync_now,
     sync_push_due,
@@ -62,7 +65,7 @@ class PushingProvider(registry.Provider):
                     registry.PushResult(
                         record=record,
                         external_id=element["id"],
-                        details={"fingerprint": self.fingerprint(record=record)},
+                        fingerprint=self.fingerprint(record=record),
                     )
                 )
         return results
@@ -400,3 +403,85 @@ def test_activity_log_records_each_push_without_secrets(org, connection):
     logged = f"{activity.subject} {activity.message} {activity.details}"
     assert "secret-access-token" not in logged
     assert "secret-refresh-token" not in logged
+
+
+# --- a push and an inbound apply writing the same record at the same moment ---------------
+
+
+def inbound_apply(record_id: int) -> None:
+    """What a provider's webhook apply does to a record: under its row lock, a badge note
+    and scratch data of its own."""
+    with transaction.atomic():
+        record = SyncRecord.objects.select_for_update().get(pk=record_id)
+        record.badge_note = "Voided in Pusher"
+        record.details["seen_event"] = "evt-1"
+        record.save(update_fields=["badge_note", "details"])
+
+
+def answering_after_a_webhook(record_id: int, answer: tuple[int, dict]):
+    """The provider's answer to the push, given only after a webhook for the same record was
+    applied (by another worker) while the push waited for it."""
+
+    def callback(request):
+        inbound_apply(record_id)
+        status, body = answer
+        return status, {}, json.dumps(body)
+
+    return callback
+
+
+@responses.activate
+def test_a_push_finishing_keeps_what_an_inbound_apply_wrote_meanwhile(org, connection):
+    invoice = finalised_invoice(org)
+    record = record_of(invoice)
+    responses.add_callback(
+        responses.POST,
+        PUSH_URL,
+        callback=answering_after_a_webhook(record.pk, (200, ok_items("x1"))),
+    )
+
+    summary = sync_push_due(connection_id=connection.pk)
+
+    assert summary.pushed == 1
+    record = record_of(invoice)
+    # The push's own fields ...
+    assert record.state == SyncRecord.State.SYNCED
+    assert record.external_id == "x1"
+    assert record.fingerprint == str(invoice.version)
+    # ... and what the webhook wrote while the push was in flight.
+    assert record.badge_note == "Voided in Pusher"
+    assert record.details["seen_event"] == "evt-1"
+
+
+@responses.activate
+def test_a_push_failing_keeps_what_an_inbound_apply_wrote_meanwhile(org, connection):
+    invoice = finalised_invoice(org)
+    record = record_of(invoice)
+    responses.add_callback(
+        responses.POST,
+        PUSH_URL,
+        callback=answering_after_a_webhook(record.pk, (200, {"items": [{"error": "No tax"}]})),
+    )
+
+    sync_push_due(connection_id=connection.pk)
+
+    record = record_of(invoice)
+    assert record.state == SyncRecord.State.FAILED
+    assert record.reason_text == "No tax"
+    assert record.badge_note == "Voided in Pusher"
+    assert record.details["seen_event"] == "evt-1"
+
+
+def test_sync_record_write_changes_only_the_named_fields(org, connection):
+    invoice = finalised_invoice(org)
+    stale = record_of(invoice)
+    inbound_apply(stale.pk)
+
+    sync_record_write(stale, fields={"remote_status": "sent"}, data={"round": 2}, drop=["gone"])
+
+    record = record_of(invoice)
+    assert (record.remote_status, record.badge_note) == ("sent", "Voided in Pusher")
+    assert record.details == {"seen_event": "evt-1", "round": 2}
+    assert stale.details == record.details  # the caller's copy is brought up to date
+    with pytest.raises(ValueError, match="details"):
+        sync_record_write(stale, fields={"details": {}})

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Membership, Organisation
+from integrations.models import AccountCode
 from invoicing.demo import DEMO_ORGANISATION
 from invoicing.models import Customer, Invoice, NominalCode, WorkOrder
 
@@ -108,8 +109,10 @@ def test_the_demo_has_two_customers_with_the_same_name(demo):
 
 
 def test_the_demo_has_a_nominal_code_without_a_xero_account(demo):
-    assert NominalCode.objects.for_org(demo).filter(xero_account_code="").exists()
-    assert NominalCode.objects.for_org(demo).exclude(xero_account_code="").exists()
+    codes = NominalCode.objects.for_org(demo)
+    mapped = AccountCode.objects.filter(organisation=demo, provider="xero")
+    assert codes.exclude(pk__in=mapped.values("nominal_code")).exists()
+    assert codes.filter(pk__in=mapped.values("nominal_code")).exists()
 
 
 def test_the_demo_has_draft_and_finalised_invoices_in_gbp_and_one_in_eur(demo):

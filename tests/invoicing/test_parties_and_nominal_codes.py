@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from integrations.models import AccountCode, Connection
 from invoicing.models import AuditLog, Customer, NominalCode, Supplier
 
 from ..factories import CustomerFactory, NominalCodeFactory, SupplierFactory
@@ -150,7 +151,30 @@ def edit_code_url(code):
     return reverse("settings_nominal_code_edit", args=[code.pk])
 
 
-def test_the_list_shows_codes_in_order_and_flags_unmapped_ones(owner_client, org):
+@pytest.fixture
+def xero_connected(org):
+    """An active Xero connection: its account code column is shown."""
+    return Connection.objects.create(organisation=org, provider="xero", state="active")
+
+
+def xero_code(code: NominalCode) -> str | None:
+    found = AccountCode.objects.filter(nominal_code=code, provider="xero").first()
+    return found.code if found else None
+
+
+def test_without_an_accounting_connection_there_is_no_account_code_column(owner_client, org):
+    NominalCodeFactory(organisation=org, code="4000", name="Sales - Labour")
+
+    page = visible_text(owner_client.get(CODES))
+    form = text(owner_client.get(NEW_CODE))
+
+    assert "4000 Sales - Labour Edit" in page
+    assert "Xero account code" not in page
+    assert "Not mapped" not in page
+    assert "Xero account code" not in form
+
+
+def test_the_list_shows_codes_in_order_and_flags_unmapped_ones(owner_client, org, xero_connected):
     NominalCodeFactory(organisation=org, code="4020", name="Call-out fees", xero_account_code="")
     NominalCodeFactory(
         organisation=org, code="4000", name="Sales - Labour", xero_account_code="200"
@@ -166,7 +190,7 @@ def test_an_empty_code_list_says_so(owner_client):
     assert "No nominal codes yet." in text(owner_client.get(CODES))
 
 
-def test_create_a_nominal_code(owner_client, org, owner):
+def test_create_a_nominal_code(owner_client, org, owner, xero_connected):
     response = owner_client.post(
         NEW_CODE, {"code": " 4000 ", "name": "Sales - Labour", "xero_account_code": " 200 "}
     )
@@ -174,12 +198,12 @@ def test_create_a_nominal_code(owner_client, org, owner):
     assert response.status_code == 302
     assert response.url == CODES
     code = NominalCode.objects.get()
-    assert (code.organisation, code.code, code.xero_account_code) == (org, "4000", "200")
+    assert (code.organisation, code.code, xero_code(code)) == (org, "4000", "200")
     assert AuditLog.objects.get(action="nominal_code.created").actor == owner
     assert "Nominal code 4000 saved." in text(owner_client.get(CODES))
 
 
-def test_edit_a_nominal_code_mapping(owner_client, org):
+def test_edit_a_nominal_code_mapping(owner_client, org, xero_connected):
     code = NominalCodeFactory(organisation=org, code="4020", xero_account_code="")
 
     response = owner_client.post(
@@ -188,10 +212,39 @@ def test_edit_a_nominal_code_mapping(owner_client, org):
 
     assert response.status_code == 302
     code.refresh_from_db()
-    assert (code.name, code.xero_account_code) == ("Call-out fees", "260")
+    assert (code.name, xero_code(code)) == ("Call-out fees", "260")
     entry = AuditLog.objects.get(action="nominal_code.updated")
-    assert entry.details["xero_account_code"] == "260"
+    assert entry.details["account_codes"] == {"xero": "260"}
     assert "Not mapped" not in text(owner_client.get(CODES))
+
+
+def test_clearing_the_account_code_unmaps_it(owner_client, org, xero_connected):
+    code = NominalCodeFactory(organisation=org, code="4020", xero_account_code="260")
+    form = text(owner_client.get(edit_code_url(code)))
+    assert 'value="260"' in form
+
+    owner_client.post(
+        edit_code_url(code), {"code": "4020", "name": "Call-out fees", "xero_account_code": " "}
+    )
+
+    assert xero_code(code) is None
+    assert "Not mapped" in text(owner_client.get(CODES))
+
+
+def test_another_organisations_codes_are_neither_shown_nor_changed(
+    owner_client, org, other_org, xero_connected
+):
+    theirs = NominalCodeFactory(organisation=other_org, code="4000", xero_account_code="999")
+    NominalCodeFactory(organisation=org, code="4000", xero_account_code="200")
+
+    page = visible_text(owner_client.get(CODES))
+    response = owner_client.post(
+        edit_code_url(theirs), {"code": "4000", "name": "Stolen", "xero_account_code": "1"}
+    )
+
+    assert "999" not in page
+    assert response.status_code == 404
+    assert xero_code(theirs) == "999"
 
 
 def test_a_duplicate_code_in_the_same_organisation_is_refused_inline(owner_client, org):
@@ -245,7 +298,7 @@ def test_the_same_code_in_another_organisation_is_allowed(owner_client, org, oth
     ],
     ids=["no code", "no name", "long code", "long xero code"],
 )
-def test_nominal_code_validation(owner_client, org, data, error):
+def test_nominal_code_validation(owner_client, org, data, error, xero_connected):
     response = owner_client.post(NEW_CODE, data)
 
     assert response.status_code == 400

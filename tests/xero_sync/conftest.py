@@ -56,6 +56,7 @@ def xero_settings(settings):
     settings.XERO_TOKEN_URL = TOKEN_URL
     settings.XERO_CONNECTIONS_URL = CONNECTIONS_URL
     settings.XERO_API_URL = API_URL
+    settings.XERO_APP_URL = "https://go.xero.com"
     return settings
 
 
@@ -196,12 +197,9 @@ def synced(connection, invoice, invoice_id: str = INVOICE_ID) -> SyncRecord:
     record.external_id = invoice_id
     record.last_synced_at = timezone.now()
     record.fingerprint = XeroProvider().fingerprint(record=record)
-    record.details = {
-        "label": invoice.number,
-        "fingerprint": record.fingerprint,
-        "xero_total": str(invoice.total),
-        "xero_status": "AUTHORISED",
-    }
+    record.label = invoice.number
+    record.remote_status = "AUTHORISED"
+    record.details = {"xero_total": str(invoice.total)}
     record.save()
     return record
 

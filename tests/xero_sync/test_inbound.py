@@ -83,7 +83,7 @@ def invoice_120(org, nominal, connection):
 
 
 def xero_payments(invoice):
-    return list(Payment.objects.filter(invoice=invoice, source=Payment.Source.XERO).order_by("pk"))
+    return list(Payment.objects.filter(invoice=invoice, source="xero").order_by("pk"))
 
 
 def actions(invoice) -> list[str]:
@@ -110,7 +110,7 @@ def test_paid_in_full_in_xero_makes_ours_paid_with_a_xero_sync_payment(
     (payment,) = xero_payments(invoice_120)
     assert payment.method.name == "Xero Sync"
     assert payment.method == PaymentMethod.objects.get(
-        organisation=invoice_120.organisation, name=PaymentMethod.XERO_SYNC, is_system=True
+        organisation=invoice_120.organisation, name="Xero Sync", is_system=True
     )
     assert payment.reference == PAYMENT_ID
     assert payment.external_id == PAYMENT_ID
@@ -306,7 +306,7 @@ def test_deleted_payment_with_no_matching_row_is_noted_and_nothing_else(
     assert deliver("PAYMENT", PAYMENT_30) == WebhookEvent.State.APPLIED  # noted once
 
     record = record_of(connection, invoice_100)
-    assert record.details["badge_note"] == "Payment delete - no match"
+    assert record.badge_note == "Payment delete - no match"
     assert record.state == SyncRecord.State.SYNCED
     assert actions(invoice_100).count("xero.payment_delete_no_match") == 1
     entry = AuditLog.objects.get(action="xero.payment_delete_no_match")
@@ -316,7 +316,7 @@ def test_deleted_payment_with_no_matching_row_is_noted_and_nothing_else(
     assert invoice_100.amount_paid == Decimal("10.00")
     manual.refresh_from_db()
     assert not manual.is_deleted
-    assert not Payment.objects.filter(source=Payment.Source.XERO).exists()
+    assert not Payment.objects.filter(source="xero").exists()
 
 
 def test_no_match_note_shows_on_the_badge_tooltip(invoice_100, connection, xero_api):
@@ -391,7 +391,7 @@ def test_void_conflict_when_the_work_order_was_re_invoiced_locally(
     assert conflict.object_id == str(old.pk)
     assert conflict.details["live_invoice_number"] == live.number
     record = record_of(connection, old)
-    assert record.details["badge_note"] == "Work order already re-invoiced"
+    assert record.badge_note == "Work order already re-invoiced"
     from integrations.invoice_sync import badge
 
     shown = badge(provider=XeroProvider(), invoice=old, record=record)
@@ -409,7 +409,7 @@ def test_void_blocked_by_payments_recorded_in_torqueflow(invoice_120, connection
     manual.refresh_from_db()
     assert not manual.is_deleted
     assert "xero.void_blocked" in actions(invoice_120)
-    assert record_of(connection, invoice_120).details["badge_note"].startswith("Voided in Xero")
+    assert record_of(connection, invoice_120).badge_note.startswith("Voided in Xero")
 
 
 def test_payment_in_xero_on_an_invoice_void_here_is_not_recorded(invoice_120, connection, xero_api):
@@ -421,9 +421,7 @@ def test_payment_in_xero_on_an_invoice_void_here_is_not_recorded(invoice_120, co
 
     assert not xero_payments(invoice_120)
     assert actions(invoice_120).count("xero.payment_not_recorded") == 1
-    assert record_of(connection, invoice_120).details["badge_note"] == (
-        "Payment in Xero not recorded"
-    )
+    assert record_of(connection, invoice_120).badge_note == ("Payment in Xero not recorded")
 
 
 # --- one way: nothing goes back to Xero -----------------------------------------------------

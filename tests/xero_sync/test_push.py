@@ -12,11 +12,11 @@ import responses
 import time_machine
 from django.utils import timezone
 
-from integrations.models import Connection, SyncActivity, SyncRecord
+from integrations.models import AccountCode, Connection, SyncActivity, SyncRecord
 from integrations.services.sync import sync_now, sync_push_due, sync_resume_after_reconnect
 from invoicing.models import Invoice
 from invoicing.services.invoices import invoice_update
-from tests.factories import CustomerFactory, SupplierFactory, invoice_data
+from tests.factories import CustomerFactory, NominalCodeFactory, SupplierFactory, invoice_data
 from xero_sync import mapping
 
 from .conftest import (
@@ -75,9 +75,13 @@ def test_first_push_creates_the_contact_then_the_invoice(org, nominal, connectio
     assert record.details["xero_total"] == "120.00"
     assert record.details["xero_total_tax"] == "20.00"
     assert record.details["total_mismatch"] is False
-    assert record.details["label"] == invoice.number
+    assert record.label == invoice.number
     assert record.details["maybe_created"] is False
-    assert record.fingerprint == record.details["fingerprint"] != ""
+    assert record.remote_status == "AUTHORISED"
+    assert record.remote_url == (
+        f"https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID={INVOICE_ID}"
+    )
+    assert len(record.fingerprint) == 64
     # The contact went first, with our id as its ContactNumber, and the link is kept.
     assert sent_json(contacts)["Contacts"] == [mapping.contact_payload(customer)]
     assert sent_json(contacts)["Contacts"][0]["ContactNumber"] == f"C-{customer.pk}"
@@ -235,9 +239,7 @@ def test_unmapped_nominal_code_fails_without_calling_xero(org, nominal, connecti
     no_code = xero_invoice(org, None)
     unmapped = xero_invoice(
         org,
-        nominal.__class__.objects.create(
-            organisation=org, code="4999", name="Unmapped", xero_account_code=""
-        ),
+        NominalCodeFactory(organisation=org, code="4999", name="Unmapped", xero_account_code=""),
     )
 
     sync_push_due(connection_id=connection.pk)
@@ -650,15 +652,12 @@ def test_tricky_roundings_agree_with_xero(org, nominal, connection, xero_api):
 def test_sync_now_after_fixing_the_mapping(org, nominal, connection, xero_api, owner):
     customer = CustomerFactory(organisation=org)
     link_contact(connection, customer)
-    unmapped = nominal.__class__.objects.create(
-        organisation=org, code="4999", name="Later", xero_account_code=""
-    )
+    unmapped = NominalCodeFactory(organisation=org, code="4999", name="Later", xero_account_code="")
     invoice = xero_invoice(org, unmapped, customer=customer)
     sync_push_due(connection_id=connection.pk)
     assert record_of(connection, invoice).reason_code == "unmapped_nominal_code"
 
-    unmapped.xero_account_code = "200"
-    unmapped.save()
+    AccountCode.objects.create(organisation=org, nominal_code=unmapped, provider="xero", code="200")
     xero_api.put(INVOICES).respond(json=fixture_json("invoices_put_created_one.json"))
     sync_now(connection=connection, obj=invoice, actor=owner)
     sync_push_due(connection_id=connection.pk)

@@ -4,6 +4,7 @@ as Xero would and sends the webhook Xero would send."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -76,6 +77,23 @@ def tenant_revoke(request: HttpRequest, tenant_id: str) -> HttpResponse:
 
 
 # --- invoices and payments ---------------------------------------------------------------------
+
+
+def invoice_open(request: HttpRequest) -> HttpResponse:
+    """Xero's deep link (…/View.aspx?InvoiceID=…): the invoice's row on the control page."""
+    invoice_id = request.GET.get("InvoiceID", "")
+    found = (
+        XeroInvoice.objects.filter(invoice_id=invoice_id).exists() if _uuid(invoice_id) else False
+    )
+    return _back_to(f"invoice-{invoice_id}" if found else "")
+
+
+def _uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _locked_invoice(invoice_id: str) -> XeroInvoice:

@@ -39,6 +39,12 @@ urlpatterns = [
         name="xero_tenant_disconnect",
     ),
     path("xero/tenants/<uuid:tenant_id>/revoke/", page.tenant_revoke, name="xero_tenant_revoke"),
+    # Xero's deep link to an invoice or bill in its web app (XERO_APP_URL in sandbox mode).
+    re_path(
+        r"^xero/app/Accounts(?:Receivable|Payable)/View\.aspx$",
+        page.invoice_open,
+        name="xero_invoice_open",
+    ),
     path("xero/invoices/<uuid:invoice_id>/pay/", page.invoice_pay, name="xero_invoice_pay"),
     path("xero/invoices/<uuid:invoice_id>/void/", page.invoice_void, name="xero_invoice_void"),
     path(

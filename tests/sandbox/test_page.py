@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 from django.test import Client
 
 from sandbox.models import Faults, XeroInvoice, XeroPayment
@@ -20,6 +21,19 @@ def test_the_page_needs_no_login_and_says_it_is_not_torqueflow(client, xero, inv
     for action in ("Pay in full", "Pay part", "Void invoice", "Revoke app", "Reset Xero sandbox"):
         assert action in page
     assert client.get("/sandbox/xero/").status_code == 200
+
+
+@pytest.mark.parametrize("ledger", ["AccountsReceivable", "AccountsPayable"])
+def test_xeros_deep_link_opens_the_invoice_on_the_page(client, xero, invoice, ledger):
+    """The "Open in Xero" link of an invoice pushed to the sandbox (XERO_APP_URL)."""
+    url = f"/sandbox/xero/app/{ledger}/View.aspx"
+
+    found = client.get(url, {"InvoiceID": invoice["InvoiceID"]})
+    unknown = client.get(url, {"InvoiceID": "not-an-id"})
+
+    assert found.status_code == 302
+    assert found.url == f"/sandbox/xero/#invoice-{invoice['InvoiceID']}"
+    assert unknown.url == "/sandbox/xero/"
 
 
 def test_pay_part_then_delete_the_payment(client, xero, invoice):

@@ -9,8 +9,9 @@ sends the call once more. Every failure leaves it as one of the hub's errors
   safe to send again;
 - the request may have reached the provider (read or write timeout, the connection broke
   mid-call): RemoteTimeout, the provider may or may not have done the work;
-- an answer: `error_for` maps its status (401 ReauthRequired, 403 AccessDenied,
-  404 RemoteNotFound, 429 RateLimited, 5xx TransientError, 400/422 ValidationFailed).
+- an answer: `error_for` maps its status through remote_errors.error_for_status (401
+  ReauthRequired, 403 AccessDenied, 404 RemoteNotFound, 429 RateLimited, 5xx TransientError,
+  400/422 ValidationFailed), the same mapping that wraps official SDKs.
 
 A provider's client subclasses it and keeps only its API surface: one method per remote call,
 typed results, its own headers, and `error_message`, which reads its error envelope.
@@ -29,16 +30,8 @@ from typing import Any, ClassVar, Self
 
 import httpx
 
-from .errors import (
-    AccessDenied,
-    IntegrationError,
-    RateLimited,
-    ReauthRequired,
-    RemoteNotFound,
-    RemoteTimeout,
-    TransientError,
-    ValidationFailed,
-)
+from .errors import IntegrationError, RemoteTimeout, TransientError
+from .remote_errors import error_for_status, with_detail
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +82,6 @@ def transport_error(error: httpx.TransportError, provider: str) -> TransientErro
     if isinstance(error, MAYBE_SENT):
         return RemoteTimeout(f"No answer from {provider} ({kind})")
     return TransientError(f"Could not reach {provider} ({kind})")
-
-
-def _with_detail(text: str, detail: str) -> str:
-    return f"{text} ({detail[:200]})" if detail else text
 
 
 def _without_token(text: str, response: httpx.Response) -> str:
@@ -193,25 +182,13 @@ class ApiClient:
         if status < 400:
             return None
         said = _without_token(self.error_message(response, parse_json(response)), response)
-        name = self.provider_name
-        if status in (400, 422):
-            return ValidationFailed(said or f"{name} refused the request (HTTP {status})")
-        if status == 401:
-            return ReauthRequired(_with_detail(f"{name} refused the access token", said))
-        if status == 403:
-            return AccessDenied(_with_detail(f"App revoked: {name} refused access", said))
-        if status == 404:
-            return RemoteNotFound(_with_detail(f"Not found in {name}", said))
-        if status == 429:
-            return RateLimited(
-                _with_detail(f"{name} rate limit reached", said),
-                retry_after=self.rate_limit_wait(response),
-            )
-        if status >= 500:
-            return TransientError(
-                self.unavailable_message(response, said), retry_after=retry_after(response)
-            )
-        return IntegrationError(_with_detail(f"{name} answered {status}", said))
+        return error_for_status(
+            status,
+            provider=self.provider_name,
+            said=said,
+            retry_after=self.rate_limit_wait(response) if status == 429 else retry_after(response),
+            unavailable=self.unavailable_message(response, said) if status >= 500 else "",
+        )
 
     # --- what a provider may override ------------------------------------------------------
 
@@ -226,7 +203,7 @@ class ApiClient:
 
     def unavailable_message(self, response: httpx.Response, said: str) -> str:
         """The text of a 5xx."""
-        return _with_detail(f"{self.provider_name} answered {response.status_code}", said)
+        return with_detail(f"{self.provider_name} answered {response.status_code}", said)
 
     # --- plumbing --------------------------------------------------------------------------
 

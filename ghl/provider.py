@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.capabilities import INVOICES_MANAGE
 from integrations import registry
+from integrations.auth import OAuth2
 from integrations.errors import (
     ConnectionNotActive,
     IntegrationError,
@@ -93,6 +94,8 @@ class GhlProvider(registry.Provider):
     store_failure_status = 429
 
     # --- connecting -----------------------------------------------------------------------
+
+    auth = OAuth2()
 
     def oauth_config(self) -> registry.OAuthConfig:
         return registry.OAuthConfig(

@@ -1,6 +1,6 @@
 """The hub knows providers only through this registry.
 
-A provider app subclasses `Provider`, describes its card and its OAuth settings, and calls
+A provider app subclasses `Provider`, describes its card and how it connects, and calls
 `register()` from its AppConfig.ready(). The hub never imports a provider app.
 """
 
@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from accounts.capabilities import INVOICES_MANAGE
+
+from .auth import AuthKind, OAuth2
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -112,6 +114,8 @@ class Provider:
     # Refresh this many seconds before the access token expires.
     refresh_margin_seconds: int = 300
     rate_limit: RateLimit | None = None
+    # How it connects (integrations/auth.py): OAuth2(), Credentials(...) or NoAuth().
+    auth: AuthKind = OAuth2()
 
     def oauth_config(self) -> OAuthConfig:
         raise NotImplementedError

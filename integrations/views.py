@@ -18,6 +18,7 @@ from accounts.capabilities import INTEGRATIONS_MANAGE
 from accounts.permissions import capability_required
 
 from . import registry, selectors
+from .auth import AuthKind, NoAuth, OAuth2
 from .errors import IntegrationError
 from .forms import ChooseAccountForm, ToggleForm
 from .services.connections import (
@@ -27,6 +28,7 @@ from .services.connections import (
     connection_set_toggle,
     connection_test,
 )
+from .services.features import feature_disable
 from .services.oauth import OAuthFailed, oauth_finish, oauth_start
 
 logger = logging.getLogger(__name__)
@@ -41,9 +43,11 @@ manage_integrations = capability_required(
 )
 
 
-def _provider(key: str) -> registry.Provider:
+def _provider(key: str, kind: type[AuthKind] | None = None) -> registry.Provider:
+    """The registered provider; 404 when there is none, or when it does not connect the way
+    the view's flow needs (`kind`)."""
     provider = registry.get(key)
-    if provider is None:
+    if provider is None or (kind is not None and not isinstance(provider.auth, kind)):
         raise Http404("No such integration")
     return provider
 
@@ -72,9 +76,9 @@ def _allow_connect_redirects(response: HttpResponse, cards: list) -> HttpRespons
     return response
 
 
-def _card_response(request, card: selectors.Card, **context) -> HttpResponse:
+def _card_response(request, card: selectors.Card, status: int = 200, **context) -> HttpResponse:
     """One card plus its overview tile (out of band), for htmx swaps."""
-    return render(request, f"{PAGE}#card-refresh", {"card": card, **context})
+    return render(request, f"{PAGE}#card-refresh", {"card": card, **context}, status=status)
 
 
 @manage_integrations
@@ -106,7 +110,7 @@ def integration_card(request, provider: str):
 @manage_integrations
 @require_POST
 def connect(request, provider: str):
-    provider = _provider(provider)
+    provider = _provider(provider, OAuth2)
     try:
         url = oauth_start(
             session=request.session,
@@ -125,7 +129,7 @@ def connect(request, provider: str):
 @manage_integrations
 @require_GET
 def callback(request, provider: str):
-    provider = _provider(provider)
+    provider = _provider(provider, OAuth2)
     try:
         result = oauth_finish(
             session=request.session,
@@ -156,7 +160,7 @@ def callback(request, provider: str):
 @manage_integrations
 @require_http_methods(["GET", "POST"])
 def choose_account(request, provider: str):
-    provider = _provider(provider)
+    provider = _provider(provider, OAuth2)
     connection = selectors.connection_for(organisation=request.organisation, provider=provider)
     accounts = selectors.accounts_to_choose(connection)
     if not accounts:
@@ -264,6 +268,9 @@ def disconnect(request, provider: str):
 
     if card.connection is None or card.connection.state in selectors.UNLINKED_STATES:
         messages.info(request, f"{provider.name} is not connected.")
+    elif isinstance(provider.auth, NoAuth):
+        feature_disable(connection=card.connection, actor=request.user)
+        messages.success(request, f"{provider.name} disabled.")
     else:
         connection_disconnect(connection=card.connection, actor=request.user)
         messages.success(request, f"{provider.name} disconnected.")

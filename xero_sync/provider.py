@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.capabilities import XERO_SYNC
 from integrations import registry
+from integrations.auth import OAuth2
 from integrations.errors import (
     ConnectionNotActive,
     IntegrationError,
@@ -112,6 +113,8 @@ class XeroProvider(registry.Provider):
     batch_size = 50
 
     # --- connecting --------------------------------------------------------------------
+
+    auth = OAuth2()
 
     def oauth_config(self) -> registry.OAuthConfig:
         return registry.OAuthConfig(

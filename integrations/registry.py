@@ -16,6 +16,8 @@ from .auth import AuthKind, OAuth2
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
+    from accounts.models import Organisation
+
     from .errors import IntegrationError
     from .models import Connection, SyncRecord, WebhookEvent
 
@@ -116,6 +118,15 @@ class Provider:
     rate_limit: RateLimit | None = None
     # How it connects (integrations/auth.py): OAuth2(), Credentials(...) or NoAuth().
     auth: AuthKind = OAuth2()
+    # Its tab on the Integrations page: a short label (defaults to the name), and a template
+    # rendered under its card there, with `page_context()` added to the page's context.
+    tab_label: str = ""
+    page_template: str = ""
+
+    def page_context(
+        self, *, organisation: Organisation, connection: Connection | None
+    ) -> dict[str, Any]:
+        return {}
 
     def oauth_config(self) -> OAuthConfig:
         raise NotImplementedError

@@ -99,6 +99,10 @@ class Card:
         return self.provider.auth.kind
 
     @property
+    def tab_label(self) -> str:
+        return self.provider.tab_label or self.provider.name
+
+    @property
     def state(self) -> str:
         return self.status.state if self.status else ""
 

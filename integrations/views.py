@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -81,9 +82,26 @@ def _card_response(request, card: selectors.Card, status: int = 200, **context) 
     return render(request, f"{PAGE}#card-refresh", {"card": card, **context}, status=status)
 
 
+def _provider_section(request, card: selectors.Card) -> tuple[str, bool]:
+    """The provider's own content under its card on its tab, and whether it failed."""
+    provider = card.provider
+    if not provider.page_template or card.error:
+        return "", False
+    try:
+        context = provider.page_context(
+            organisation=request.organisation, connection=card.connection
+        )
+        html = render_to_string(provider.page_template, {**context, "card": card}, request=request)
+    except Exception:
+        logger.exception("Could not build the %s page", provider.key)
+        return "", True
+    return html, False
+
+
 @manage_integrations
 @require_GET
 def integrations_page(request):
+    """The "All" tab: the status overview, the tab bar and every provider's card."""
     cards = selectors.integration_cards(organisation=request.organisation)
     response = render(request, PAGE, {"cards": cards, "roadmap_text": selectors.roadmap_text()})
     return _allow_connect_redirects(response, cards)
@@ -92,10 +110,23 @@ def integrations_page(request):
 @manage_integrations
 @require_GET
 def provider_page(request, provider: str):
-    """One provider on a page of its own: its card, with its settings (Xero's Auto-sync)."""
+    """One provider's tab: the same overview and tab bar, its card with its settings (Xero's
+    Auto-sync), then any page of its own."""
     provider = _provider(provider)
-    card = selectors.integration_card(organisation=request.organisation, provider=provider)
-    response = render(request, "integrations/provider.html", {"card": card})
+    cards = selectors.integration_cards(organisation=request.organisation)
+    card = next(c for c in cards if c.key == provider.key)
+    section, section_failed = _provider_section(request, card)
+    response = render(
+        request,
+        "integrations/provider.html",
+        {
+            "cards": cards,
+            "card": card,
+            "current_key": provider.key,
+            "section": section,
+            "section_failed": section_failed,
+        },
+    )
     return _allow_connect_redirects(response, [card])
 
 

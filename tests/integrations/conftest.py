@@ -4,6 +4,7 @@ machinery is tested against providers described only by how they connect: Exampl
 remote: enabled or disabled)."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 import requests
@@ -114,6 +115,7 @@ def check_keyed_credentials(*, values: dict[str, str]) -> registry.RemoteAccount
 class KeyedProvider(registry.Provider):
     key = "keyed"
     name = "Keyed SMS"
+    tab_label = "SMS"
     description = "Text your customers appointment and invoice reminders."
     features = ("Appointment reminders by SMS",)
     auth = Credentials(
@@ -130,8 +132,13 @@ class KeyedProvider(registry.Provider):
 class PortalProvider(registry.Provider):
     key = "portal"
     name = "Client Portal"
+    tab_label = "Portal"
     description = "Give your clients a login to see their invoices and send you messages."
     auth = NoAuth()
+    page_template = "tests/portal_page.html"
+
+    def page_context(self, *, organisation, connection) -> dict:
+        return {"organisation_name": organisation.name, "portal_accounts": 3}
 
 
 def keyed_account(sid: str = "AC0001", name: str = "Alpha Heating SMS") -> dict:
@@ -147,7 +154,15 @@ def keyed_provider():
 
 
 @pytest.fixture
-def portal_provider():
+def test_templates(settings):
+    """Templates that only the tests' providers use (tests/integrations/templates)."""
+    engine = settings.TEMPLATES[0]
+    folder = Path(__file__).parent / "templates"
+    settings.TEMPLATES = [{**engine, "DIRS": [*engine["DIRS"], folder]}]
+
+
+@pytest.fixture
+def portal_provider(test_templates):
     provider = registry.register(PortalProvider())
     yield provider
     registry._registry.pop(provider.key, None)

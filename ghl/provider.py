@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.capabilities import INVOICES_MANAGE
 from integrations import registry
+from integrations.auth import OAuth2
 from integrations.errors import (
     IntegrationError,
 )
@@ -80,6 +81,8 @@ class GhlProvider(registry.Provider):
     store_failure_status = 429
 
     # --- connecting -----------------------------------------------------------------------
+
+    auth = OAuth2()
 
     def oauth_config(self) -> registry.OAuthConfig:
         return registry.OAuthConfig(

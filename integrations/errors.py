@@ -68,3 +68,15 @@ class ValidationFailed(NeedsUser):
         super().__init__(message)
         if reason_code:
             self.reason_code = reason_code
+
+
+class CredentialsRejected(NeedsUser):
+    """The provider refused credentials typed into its form. The message is shown to the
+    user as it is, so it must name what to fix and never repeat a secret; `field` names the
+    input it concerns, when it is one."""
+
+    reason_code = "credentials_rejected"
+
+    def __init__(self, message: str, *, field: str = ""):
+        super().__init__(message)
+        self.field = field

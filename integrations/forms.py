@@ -1,4 +1,8 @@
+from collections.abc import Mapping
+
 from django import forms
+
+from .auth import Credentials
 
 
 class ToggleForm(forms.Form):
@@ -26,3 +30,59 @@ class ChooseAccountForm(forms.Form):
         self.fields["account"].error_messages["invalid_choice"] = (
             "Choose one of the accounts you authorised."
         )
+
+
+KEEP_HINT = "Leave blank to keep the current value."
+
+
+class CredentialsForm(forms.Form):
+    """The inputs a Credentials provider declares.
+
+    Secret inputs are never filled in, not from what is stored and not from what was typed
+    before an error. With `stored` values (editing an active connection) a secret left blank
+    keeps its stored value, and non-secret inputs start from what is stored.
+    """
+
+    def __init__(
+        self,
+        *args,
+        auth: Credentials,
+        key: str,
+        stored: Mapping[str, str] | None = None,
+        **kwargs,
+    ):
+        kwargs.setdefault("auto_id", f"{key}-%s")
+        super().__init__(*args, **kwargs)
+        self.declared = auth.fields
+        self.stored = dict(stored or {})
+        for declared in self.declared:
+            keeps = declared.secret and bool(self.stored.get(declared.name))
+            attrs = {"autocomplete": "off", "spellcheck": "false"}
+            if declared.placeholder:
+                attrs["placeholder"] = declared.placeholder
+            widget = (
+                forms.PasswordInput(attrs=attrs, render_value=False)
+                if declared.secret
+                else forms.TextInput(attrs=attrs)
+            )
+            help_text = " ".join(filter(None, [declared.help_text, KEEP_HINT if keeps else ""]))
+            self.fields[declared.name] = forms.CharField(
+                label=declared.label,
+                required=declared.required and not keeps,
+                help_text=help_text,
+                widget=widget,
+                max_length=2000,
+                error_messages={"required": f"Enter the {declared.label}."},
+            )
+            if not declared.secret and declared.name in self.stored:
+                self.initial.setdefault(declared.name, self.stored[declared.name])
+
+    def values(self) -> dict[str, str]:
+        """What to check and store: the typed values, with stored secrets kept where blank."""
+        values = {}
+        for declared in self.declared:
+            typed = self.cleaned_data.get(declared.name, "")
+            if declared.secret and not typed:
+                typed = self.stored.get(declared.name, "")
+            values[declared.name] = typed
+        return values

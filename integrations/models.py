@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from encrypted_fields.fields import EncryptedTextField
+from encrypted_fields.fields import EncryptedJSONField, EncryptedTextField
 
 from accounts.models import TenantModel
 
 
 class Connection(TenantModel):
-    """One organisation's link to one provider, with its tokens encrypted at rest."""
+    """One organisation's link to one provider, with its tokens or typed credentials
+    encrypted at rest."""
 
     class State(models.TextChoices):
         NOT_CONNECTED = "not_connected", "Not connected"
@@ -31,6 +32,9 @@ class Connection(TenantModel):
     scopes = models.JSONField(default=list, blank=True)
     access_token = EncryptedTextField(blank=True, null=True)
     refresh_token = EncryptedTextField(blank=True, null=True)
+    # What an owner typed into a Credentials provider's form, {field name: value}; each value
+    # is encrypted on its own (the names stay readable).
+    credentials = EncryptedJSONField(default=dict, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)

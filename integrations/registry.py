@@ -1,6 +1,6 @@
 """The hub knows providers only through this registry.
 
-A provider app subclasses `Provider`, describes its card and its OAuth settings, and calls
+A provider app subclasses `Provider`, describes its card and how it connects, and calls
 `register()` from its AppConfig.ready(). The hub never imports a provider app.
 """
 
@@ -12,8 +12,12 @@ from typing import TYPE_CHECKING, Any
 from accounts.capabilities import INVOICES_MANAGE, capability_register
 from invoicing.extensions import register_payment_source
 
+from .auth import AuthKind, OAuth2
+
 if TYPE_CHECKING:
     from django.http import HttpRequest
+
+    from accounts.models import Organisation
 
     from .errors import IntegrationError
     from .models import Connection, SyncRecord, WebhookEvent
@@ -160,6 +164,17 @@ class Provider:
     payment_source: PaymentSource | None = None
     periodic_jobs: tuple[PeriodicJob, ...] = ()
     account_codes: AccountCodes | None = None
+    # How it connects (integrations/auth.py): OAuth2(), Credentials(...) or NoAuth().
+    auth: AuthKind = OAuth2()
+    # Its tab on the Integrations page: a short label (defaults to the name), and a template
+    # rendered under its card there, with `page_context()` added to the page's context.
+    tab_label: str = ""
+    page_template: str = ""
+
+    def page_context(
+        self, *, organisation: Organisation, connection: Connection | None
+    ) -> dict[str, Any]:
+        return {}
 
     def oauth_config(self) -> OAuthConfig:
         raise NotImplementedError

@@ -8,7 +8,7 @@ description. A card that fails to build becomes an error slot; the others still 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from django.contrib.contenttypes.models import ContentType
@@ -19,6 +19,9 @@ from accounts.models import Organisation
 from invoicing.models import Invoice
 
 from . import registry
+from .auth import Credentials, NoAuth, OAuth2
+from .errors import ConnectionNotActive
+from .forms import CredentialsForm
 from .models import Connection, SyncActivity, SyncRecord
 
 logger = logging.getLogger(__name__)
@@ -27,9 +30,9 @@ logger = logging.getLogger(__name__)
 ROADMAP = ("Xero", "QuickBooks")
 ACTIVITY_PAGE_SIZE = 50
 
-# Connection rows are read without their tokens: the page never shows them, and each one
-# would be decrypted for nothing.
-_TOKEN_FIELDS = ("access_token", "refresh_token")
+# Connection rows are read without their tokens and credentials: the page never shows them,
+# and each one would be decrypted for nothing.
+_TOKEN_FIELDS = ("access_token", "refresh_token", "credentials")
 
 State = Connection.State
 
@@ -83,10 +86,21 @@ class Card:
     authorize_origin: str = ""
     can_test: bool = False
     error: bool = False
+    # A Credentials provider's form, while it is not connected.
+    form: CredentialsForm | None = None
 
     @property
     def key(self) -> str:
         return self.provider.key
+
+    @property
+    def kind(self) -> str:
+        """How the provider connects: "oauth2", "credentials" or "none" (auth.py)."""
+        return self.provider.auth.kind
+
+    @property
+    def tab_label(self) -> str:
+        return self.provider.tab_label or self.provider.name
 
     @property
     def state(self) -> str:
@@ -114,7 +128,20 @@ class Card:
 
     @property
     def can_disconnect(self) -> bool:
-        return self.connection is not None and not self.can_connect
+        return self.connection is not None and not self.can_connect and self.kind != NoAuth.kind
+
+    @property
+    def can_configure(self) -> bool:
+        """Edit the stored credentials of a connected Credentials provider."""
+        return self.kind == Credentials.kind and self.active
+
+    @property
+    def can_enable(self) -> bool:
+        return self.kind == NoAuth.kind and not self.active
+
+    @property
+    def can_disable(self) -> bool:
+        return self.kind == NoAuth.kind and self.active
 
     @property
     def connect_label(self) -> str:
@@ -128,28 +155,55 @@ class Card:
         )
 
 
+# What the card says depends on how the provider connects: {kind: {state: (label, hint)}}.
+# States missing here read the same for every kind.
+_KIND_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    OAuth2.kind: {
+        State.ACTIVE: ("Connected", "Nothing to do: syncing is on"),
+        State.NOT_CONNECTED: ("Not Connected", "Connect {name} to start syncing"),
+        State.DISCONNECTED: ("Not Connected", "Connect {name} again to resume syncing"),
+        State.SETUP_INCOMPLETE: ("Setup Incomplete", "Connect {name} again to finish setting up"),
+        State.REQUIRES_REAUTH: ("Reconnect Needed", "Reconnect to resume syncing"),
+    },
+    Credentials.kind: {
+        State.ACTIVE: ("Connected", "Nothing to do: {name} is connected"),
+        State.NOT_CONNECTED: ("Not Connected", "Enter your {name} details to connect"),
+        State.DISCONNECTED: ("Not Connected", "Enter your {name} details again to reconnect"),
+        State.SETUP_INCOMPLETE: (
+            "Setup Incomplete",
+            "Enter your {name} details to finish setting up",
+        ),
+        State.REQUIRES_REAUTH: ("Reconnect Needed", "Enter your {name} details again to reconnect"),
+    },
+    NoAuth.kind: {
+        State.ACTIVE: ("Enabled", "Nothing to do: {name} is on"),
+        State.NOT_CONNECTED: ("Not Enabled", "Enable {name} to start using it"),
+        State.DISCONNECTED: ("Disabled", "Enable {name} to turn it back on"),
+        State.SETUP_INCOMPLETE: ("Setup Incomplete", "Enable {name} again to finish setting up"),
+        State.REQUIRES_REAUTH: ("Needs Attention", "Enable {name} again to resume"),
+    },
+}
+_SHARED_WORDS: dict[str, tuple[str, str]] = {
+    State.PENDING_CREDITS: ("Pending Credits", "Add credits in {name} to resume syncing"),
+    State.GRACE_PERIOD: ("Grace Period", "Renew your {name} plan to keep syncing"),
+}
+_TONES = {State.ACTIVE: "green", State.NOT_CONNECTED: "grey", State.DISCONNECTED: "grey"}
+
+
 def _status(provider: registry.Provider, connection: Connection | None) -> Status:
+    """Green when active, grey when not connected, orange for anything needing the user."""
     state = connection.state if connection is not None else State.NOT_CONNECTED
-    name = provider.name
-    if state == State.ACTIVE:
-        return Status(state, "Connected", "green", "Nothing to do: syncing is on")
-    if state == State.DISCONNECTED:
-        return Status(state, "Not Connected", "grey", f"Connect {name} again to resume syncing")
-    if state == State.SETUP_INCOMPLETE:
-        if connection is not None and connection.settings.get("remote_accounts"):
-            hint = f"Choose which {name} account to connect"
-        else:
-            hint = f"Connect {name} again to finish setting up"
-        return Status(state, "Setup Incomplete", "orange", hint)
-    if state == State.REQUIRES_REAUTH:
-        return Status(state, "Reconnect Needed", "orange", "Reconnect to resume syncing")
-    if state == State.PENDING_CREDITS:
-        return Status(
-            state, "Pending Credits", "orange", f"Add credits in {name} to resume syncing"
-        )
-    if state == State.GRACE_PERIOD:
-        return Status(state, "Grace Period", "orange", f"Renew your {name} plan to keep syncing")
-    return Status(State.NOT_CONNECTED, "Not Connected", "grey", f"Connect {name} to start syncing")
+    words = {**_SHARED_WORDS, **_KIND_WORDS[provider.auth.kind]}
+    if state not in words:
+        state = State.NOT_CONNECTED
+    label, hint = words[state]
+    if (
+        state == State.SETUP_INCOMPLETE
+        and connection is not None
+        and connection.settings.get("remote_accounts")
+    ):
+        hint = "Choose which {name} account to connect"
+    return Status(state, label, _TONES.get(state, "orange"), hint.format(name=provider.name))
 
 
 def toggle_states(
@@ -192,18 +246,34 @@ def _origin(url: str) -> str:
 
 def build_card(provider: registry.Provider, connection: Connection | None) -> Card:
     status = _status(provider, connection)
-    config = provider.oauth_config()
+    auth = provider.auth
     linked = status.state in _LINKED_STATES
-    return Card(
+    active = status.state == State.ACTIVE
+    card = Card(
         provider=provider,
         connection=connection,
         status=status,
         toggles=toggle_states(provider, connection) if linked else (),
-        remote_accounts=tuple(accounts_to_choose(connection)),
-        configured=config.configured,
-        authorize_origin=_origin(config.authorize_url) if config.configured else "",
-        can_test=status.state == State.ACTIVE and _overrides(provider, "test_connection"),
+        can_test=active
+        and (isinstance(auth, Credentials) or _overrides(provider, "test_connection")),
+        form=None if active or not isinstance(auth, Credentials) else credentials_form(provider),
     )
+    if isinstance(auth, OAuth2):
+        config = provider.oauth_config()
+        card = replace(
+            card,
+            remote_accounts=tuple(accounts_to_choose(connection)),
+            configured=config.configured,
+            authorize_origin=_origin(config.authorize_url) if config.configured else "",
+        )
+    return card
+
+
+def credentials_form(
+    provider: registry.Provider, data=None, *, stored: dict[str, str] | None = None
+) -> CredentialsForm:
+    """The provider's credentials form; `stored` values when editing an active connection."""
+    return CredentialsForm(data, auth=provider.auth, key=provider.key, stored=stored)
 
 
 def _card_or_error(provider: registry.Provider, connection: Connection | None) -> Card:
@@ -230,6 +300,21 @@ def integration_cards(*, organisation: Organisation) -> list[Card]:
 
 def connection_for(*, organisation: Organisation, provider: registry.Provider) -> Connection | None:
     return _connections(organisation).filter(provider=provider.key).first()
+
+
+def connection_credentials(*, connection_id: int) -> dict[str, str]:
+    """The credentials typed for an active connection, for its provider's client."""
+    connection = Connection.objects.only("state", "credentials").get(pk=connection_id)
+    if connection.state != State.ACTIVE:
+        raise ConnectionNotActive(f"Connection {connection_id} is not active")
+    return dict(connection.credentials or {})
+
+
+def stored_credentials(connection: Connection | None) -> dict[str, str]:
+    """What an edit of an active connection's credentials starts from; nothing otherwise."""
+    if connection is None or connection.state != State.ACTIVE:
+        return {}
+    return connection_credentials(connection_id=connection.pk)
 
 
 def accounts_to_choose(connection: Connection | None) -> list[dict]:
@@ -264,6 +349,9 @@ _ACTION_LABELS = {
     "disconnect": "Disconnected",
     "test": "Connection test",
     "token_refresh": "Token refresh",
+    "credentials": "Credentials updated",
+    "enable": "Enabled",
+    "disable": "Disabled",
 }
 
 

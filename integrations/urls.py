@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import auth_views, views
 
 app_name = "integrations"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("<slug:provider>/toggles/<slug:key>/", views.toggle, name="toggle"),
     path("<slug:provider>/test/", views.test_connection, name="test"),
     path("<slug:provider>/disconnect/", views.disconnect, name="disconnect"),
+    path("<slug:provider>/credentials/", auth_views.credentials, name="credentials"),
+    path("<slug:provider>/enable/", auth_views.enable, name="enable"),
+    path("<slug:provider>/disable/", auth_views.disable, name="disable"),
 ]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -18,6 +19,7 @@ from accounts.capabilities import INTEGRATIONS_MANAGE
 from accounts.permissions import capability_required
 
 from . import registry, selectors
+from .auth import AuthKind, NoAuth, OAuth2
 from .errors import IntegrationError
 from .forms import ChooseAccountForm, ToggleForm
 from .services.connections import (
@@ -27,6 +29,7 @@ from .services.connections import (
     connection_set_toggle,
     connection_test,
 )
+from .services.features import feature_disable
 from .services.oauth import OAuthFailed, oauth_finish, oauth_start
 
 logger = logging.getLogger(__name__)
@@ -41,9 +44,11 @@ manage_integrations = capability_required(
 )
 
 
-def _provider(key: str) -> registry.Provider:
+def _provider(key: str, kind: type[AuthKind] | None = None) -> registry.Provider:
+    """The registered provider; 404 when there is none, or when it does not connect the way
+    the view's flow needs (`kind`)."""
     provider = registry.get(key)
-    if provider is None:
+    if provider is None or (kind is not None and not isinstance(provider.auth, kind)):
         raise Http404("No such integration")
     return provider
 
@@ -72,14 +77,31 @@ def _allow_connect_redirects(response: HttpResponse, cards: list) -> HttpRespons
     return response
 
 
-def _card_response(request, card: selectors.Card, **context) -> HttpResponse:
+def _card_response(request, card: selectors.Card, status: int = 200, **context) -> HttpResponse:
     """One card plus its overview tile (out of band), for htmx swaps."""
-    return render(request, f"{PAGE}#card-refresh", {"card": card, **context})
+    return render(request, f"{PAGE}#card-refresh", {"card": card, **context}, status=status)
+
+
+def _provider_section(request, card: selectors.Card) -> tuple[str, bool]:
+    """The provider's own content under its card on its tab, and whether it failed."""
+    provider = card.provider
+    if not provider.page_template or card.error:
+        return "", False
+    try:
+        context = provider.page_context(
+            organisation=request.organisation, connection=card.connection
+        )
+        html = render_to_string(provider.page_template, {**context, "card": card}, request=request)
+    except Exception:
+        logger.exception("Could not build the %s page", provider.key)
+        return "", True
+    return html, False
 
 
 @manage_integrations
 @require_GET
 def integrations_page(request):
+    """The "All" tab: the status overview, the tab bar and every provider's card."""
     cards = selectors.integration_cards(organisation=request.organisation)
     response = render(request, PAGE, {"cards": cards, "roadmap_text": selectors.roadmap_text()})
     return _allow_connect_redirects(response, cards)
@@ -88,10 +110,23 @@ def integrations_page(request):
 @manage_integrations
 @require_GET
 def provider_page(request, provider: str):
-    """One provider on a page of its own: its card, with its settings (Xero's Auto-sync)."""
+    """One provider's tab: the same overview and tab bar, its card with its settings (Xero's
+    Auto-sync), then any page of its own."""
     provider = _provider(provider)
-    card = selectors.integration_card(organisation=request.organisation, provider=provider)
-    response = render(request, "integrations/provider.html", {"card": card})
+    cards = selectors.integration_cards(organisation=request.organisation)
+    card = next(c for c in cards if c.key == provider.key)
+    section, section_failed = _provider_section(request, card)
+    response = render(
+        request,
+        "integrations/provider.html",
+        {
+            "cards": cards,
+            "card": card,
+            "current_key": provider.key,
+            "section": section,
+            "section_failed": section_failed,
+        },
+    )
     return _allow_connect_redirects(response, [card])
 
 
@@ -106,7 +141,7 @@ def integration_card(request, provider: str):
 @manage_integrations
 @require_POST
 def connect(request, provider: str):
-    provider = _provider(provider)
+    provider = _provider(provider, OAuth2)
     try:
         url = oauth_start(
             session=request.session,
@@ -125,7 +160,7 @@ def connect(request, provider: str):
 @manage_integrations
 @require_GET
 def callback(request, provider: str):
-    provider = _provider(provider)
+    provider = _provider(provider, OAuth2)
     try:
         result = oauth_finish(
             session=request.session,
@@ -156,7 +191,7 @@ def callback(request, provider: str):
 @manage_integrations
 @require_http_methods(["GET", "POST"])
 def choose_account(request, provider: str):
-    provider = _provider(provider)
+    provider = _provider(provider, OAuth2)
     connection = selectors.connection_for(organisation=request.organisation, provider=provider)
     accounts = selectors.accounts_to_choose(connection)
     if not accounts:
@@ -264,6 +299,9 @@ def disconnect(request, provider: str):
 
     if card.connection is None or card.connection.state in selectors.UNLINKED_STATES:
         messages.info(request, f"{provider.name} is not connected.")
+    elif isinstance(provider.auth, NoAuth):
+        feature_disable(connection=card.connection, actor=request.user)
+        messages.success(request, f"{provider.name} disabled.")
     else:
         connection_disconnect(connection=card.connection, actor=request.user)
         messages.success(request, f"{provider.name} disconnected.")

@@ -22,6 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from accounts.capabilities import ACCOUNTANT, STAFF
 from integrations import registry
+from integrations.auth import OAuth2
 from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.services.tokens import access_token_get
 from integrations.webhook_body import read_json
@@ -112,6 +113,8 @@ class XeroProvider(registry.Provider):
     batch_size = 50
 
     # --- connecting --------------------------------------------------------------------
+
+    auth = OAuth2()
 
     def oauth_config(self) -> registry.OAuthConfig:
         return registry.OAuthConfig(

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from integrations import registry
+from integrations.auth import Credentials
 from integrations.errors import ConnectionNotActive, IntegrationError
 from integrations.models import Connection
+from integrations.selectors import connection_credentials
 from invoicing.services.audit import audit_record
 
 from .activity import activity_record
@@ -23,7 +25,9 @@ from .tokens import access_token_get, token_fields
 logger = logging.getLogger(__name__)
 
 
-def _lock(organisation: Organisation, provider: registry.Provider) -> Connection:
+def connection_row_lock(organisation: Organisation, provider: registry.Provider) -> Connection:
+    """The organisation's connection to the provider, created if need be, locked for update
+    (call inside a transaction)."""
     Connection.objects.get_or_create(organisation=organisation, provider=provider.key)
     return Connection.objects.select_for_update().get(
         organisation=organisation, provider=provider.key
@@ -39,7 +43,7 @@ def connection_activate(
     token: dict[str, Any],
     account: registry.RemoteAccount,
 ) -> Connection:
-    connection = _lock(organisation, provider)
+    connection = connection_row_lock(organisation, provider)
     for name, value in token_fields(token).items():
         setattr(connection, name, value)
     connection.state = Connection.State.ACTIVE
@@ -80,7 +84,7 @@ def connection_await_account_choice(
     accounts: list[registry.RemoteAccount],
 ) -> Connection:
     """Consent reached several accounts: keep the tokens and let the user pick one."""
-    connection = _lock(organisation, provider)
+    connection = connection_row_lock(organisation, provider)
     for name, value in token_fields(token).items():
         setattr(connection, name, value)
     connection.state = Connection.State.SETUP_INCOMPLETE
@@ -119,11 +123,13 @@ def connection_choose_account(
 
 @transaction.atomic
 def connection_disconnect(*, connection: Connection, actor: AbstractBaseUser | None) -> Connection:
-    """Wipe the tokens; keep the row, its history and every external id already stored."""
+    """Wipe the tokens and any typed credentials; keep the row, its history and every
+    external id already stored."""
     connection = Connection.objects.select_for_update().get(pk=connection.pk)
     connection.state = Connection.State.DISCONNECTED
     connection.access_token = None
     connection.refresh_token = None
+    connection.credentials = {}
     connection.token_expires_at = None
     connection.disconnected_at = timezone.now()
     connection.settings.pop("remote_accounts", None)
@@ -184,8 +190,12 @@ def connection_test(
     try:
         if provider is None:
             raise ConnectionNotActive(f"{connection.provider} is not installed on this server")
-        access_token = access_token_get(connection_id=connection.pk)
-        provider.test_connection(connection=connection, access_token=access_token)
+        if isinstance(provider.auth, Credentials):
+            # The check that accepted the credentials is the cheap call.
+            provider.auth.check(connection_credentials(connection_id=connection.pk))
+        else:
+            access_token = access_token_get(connection_id=connection.pk)
+            provider.test_connection(connection=connection, access_token=access_token)
     except (IntegrationError, requests.RequestException) as error:
         reason_code = getattr(error, "reason_code", "remote_error")
         result = ConnectionTestResult(ok=False, reason=str(error) or reason_code)

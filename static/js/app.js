@@ -91,7 +91,8 @@
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
     if (!detail.xhr || detail.xhr.status !== 400) return;
-    var source = detail.elt || (detail.requestConfig && detail.requestConfig.elt);
+    // The form that sent the request; detail.elt is the swap target (a card, or the form).
+    var source = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
     if (source && source.closest && source.closest("[data-swap-on-error]")) {
       detail.shouldSwap = true;
       detail.isError = false;

@@ -205,6 +205,10 @@ ROWS = [
             ("test", "post", lambda w: ["xero"]),
             ("disconnect", "get", lambda w: ["xero"]),
             ("disconnect", "post", lambda w: ["xero"]),
+            ("credentials", "get", lambda w: ["xero"]),
+            ("credentials", "post", lambda w: ["xero"]),
+            ("enable", "post", lambda w: ["xero"]),
+            ("disable", "post", lambda w: ["xero"]),
         ]
     ),
     # Settings: any member

@@ -1,14 +1,23 @@
-"""A provider registered for the hub's own tests: the hub is provider-agnostic, so its
-machinery is tested against a provider described only by its OAuth endpoints."""
+"""Providers registered for the hub's own tests: the hub is provider-agnostic, so its
+machinery is tested against providers described only by how they connect: Example (OAuth
+2.0), Keyed SMS (an account ID and an API key typed into a form) and Client Portal (nothing
+remote: enabled or disabled)."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 import requests
 from django.utils import timezone
 
 from integrations import registry
-from integrations.errors import IntegrationError, ReauthRequired, TransientError
+from integrations.auth import CredentialField, Credentials, NoAuth
+from integrations.errors import (
+    CredentialsRejected,
+    IntegrationError,
+    ReauthRequired,
+    TransientError,
+)
 from integrations.models import Connection
 
 from .webhook_signers import use_test_webhook_keys
@@ -71,6 +80,92 @@ class ExampleProvider(registry.Provider):
             raise TransientError(f"Example answered {response.status_code}")
         if not response.ok:
             raise IntegrationError(f"Example answered {response.status_code}")
+
+
+# Keyed SMS checks an account ID and API key with one GET, the way Twilio reads an account
+# (HTTP Basic: the ID and the key).
+KEYED_ACCOUNTS_URL = "https://api.keyed-sms.test/v1/Accounts/"
+KEYED_REFUSED = (
+    "Keyed SMS did not accept that Account ID and API key. Copy both again from the API page "
+    "of your Keyed SMS dashboard."
+)
+
+
+def keyed_account_url(account_id: str) -> str:
+    return f"{KEYED_ACCOUNTS_URL}{account_id}.json"
+
+
+def check_keyed_credentials(*, values: dict[str, str]) -> registry.RemoteAccount:
+    try:
+        response = requests.get(
+            keyed_account_url(values["account_id"]),
+            auth=(values["account_id"], values["api_key"]),
+            timeout=10,
+        )
+    except requests.RequestException as error:
+        raise TransientError("Keyed SMS did not answer") from error
+    if response.status_code in (401, 404):
+        raise CredentialsRejected(KEYED_REFUSED)
+    if not response.ok:
+        raise TransientError(f"Keyed SMS answered {response.status_code}")
+    account = response.json()
+    return registry.RemoteAccount(id=account["sid"], name=account["friendly_name"])
+
+
+class KeyedProvider(registry.Provider):
+    key = "keyed"
+    name = "Keyed SMS"
+    tab_label = "SMS"
+    description = "Text your customers appointment and invoice reminders."
+    features = ("Appointment reminders by SMS",)
+    auth = Credentials(
+        fields=(
+            CredentialField(
+                "account_id", "Account ID", help_text="It starts with AC.", placeholder="AC…"
+            ),
+            CredentialField("api_key", "API key", secret=True),
+        ),
+        validate=check_keyed_credentials,
+    )
+
+
+class PortalProvider(registry.Provider):
+    key = "portal"
+    name = "Client Portal"
+    tab_label = "Portal"
+    description = "Give your clients a login to see their invoices and send you messages."
+    auth = NoAuth()
+    page_template = "tests/portal_page.html"
+
+    def page_context(self, *, organisation, connection) -> dict:
+        return {"organisation_name": organisation.name, "portal_accounts": 3}
+
+
+def keyed_account(sid: str = "AC0001", name: str = "Alpha Heating SMS") -> dict:
+    """The account resource, shaped like the provider's documented answer."""
+    return {"sid": sid, "friendly_name": name, "status": "active", "type": "Full"}
+
+
+@pytest.fixture
+def keyed_provider():
+    provider = registry.register(KeyedProvider())
+    yield provider
+    registry._registry.pop(provider.key, None)
+
+
+@pytest.fixture
+def test_templates(settings):
+    """Templates that only the tests' providers use (tests/integrations/templates)."""
+    engine = settings.TEMPLATES[0]
+    folder = Path(__file__).parent / "templates"
+    settings.TEMPLATES = [{**engine, "DIRS": [*engine["DIRS"], folder]}]
+
+
+@pytest.fixture
+def portal_provider(test_templates):
+    provider = registry.register(PortalProvider())
+    yield provider
+    registry._registry.pop(provider.key, None)
 
 
 @pytest.fixture

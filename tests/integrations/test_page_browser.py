@@ -1,17 +1,22 @@
 """The Integrations page's behaviour in a real browser: switches that revert when the server
-refuses, the disconnect dialog, the Test Connection spinner. Playwright drives Debian's
-Chromium against Django's live server."""
+refuses, the disconnect dialog, the Test Connection spinner, the tab bar and a credentials
+form. Playwright drives Debian's Chromium against Django's live server."""
 
+import base64
+import json
 import threading
 from pathlib import Path
 
 import pytest
+import responses
 from django.db import connections
 from django.test import Client
 
 from integrations import registry
 from integrations.models import Connection
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+from .conftest import KEYED_REFUSED, keyed_account, keyed_account_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -143,3 +148,56 @@ def spinner_scenario(page, release):
     assert "✓" in card.locator(".test-ok").inner_text()
     page.get_by_text("Connection is working").first.wait_for()
     assert not card.locator(".spinner").is_visible()
+
+
+def test_a_tab_then_its_credentials_form(in_browser, org, example_provider, keyed_provider):
+    good_key = "sk_live_browser-0001"
+
+    def check(request):
+        user, _, key = (
+            base64.b64decode(request.headers["Authorization"][6:]).decode().partition(":")
+        )
+        if (user, key) == ("AC0001", good_key):
+            return 200, {}, json.dumps(keyed_account())
+        return 401, {}, json.dumps({"code": 20003, "message": "Authenticate"})
+
+    # `responses` patches requests for the whole process, the live server's thread included.
+    with responses.RequestsMock() as remote:
+        remote.add_callback(responses.GET, keyed_account_url("AC0001"), callback=check)
+        in_browser(lambda page: credentials_scenario(page, good_key))
+
+    connection = Connection.objects.get(organisation=org, provider="keyed")
+    assert connection.state == Connection.State.ACTIVE
+    assert connection.credentials == {"account_id": "AC0001", "api_key": good_key}
+
+
+def credentials_scenario(page, good_key):
+    page.goto("/settings/integrations/")
+    tabs = page.get_by_role("navigation", name="Integrations")
+    assert tabs.get_by_role("link", name="All").get_attribute("aria-current") == "page"
+
+    tabs.get_by_role("link", name="SMS").click()
+    page.wait_for_url("**/settings/integrations/keyed/")
+    tabs = page.get_by_role("navigation", name="Integrations")
+    assert tabs.get_by_role("link", name="SMS").get_attribute("aria-current") == "page"
+    assert tabs.get_by_role("link", name="All").get_attribute("aria-current") is None
+    card = page.locator("#integration-keyed")
+    assert page.locator("#integration-example").count() == 0
+
+    card.get_by_label("Account ID").fill("AC0001")
+    card.get_by_label("API key").fill("not-the-key")
+    card.get_by_role("button", name="Connect Keyed SMS").click()
+    card.get_by_text(KEYED_REFUSED).wait_for()
+    card = page.locator("#integration-keyed")
+    assert card.get_by_label("Account ID").input_value() == "AC0001"
+    assert card.get_by_label("API key").input_value() == ""
+    assert "Not Connected" in page.locator("#status-keyed").inner_text()
+
+    card.get_by_label("API key").fill(good_key)
+    card.get_by_role("button", name="Connect Keyed SMS").click()
+    page.get_by_text("Connected to Keyed SMS.").wait_for()
+    page.locator("#status-keyed.tone-green").wait_for()
+    card = page.locator("#integration-keyed")
+    assert "Alpha Heating SMS" in card.inner_text()
+    card.get_by_role("link", name="Configure").wait_for()
+    assert good_key not in page.content()

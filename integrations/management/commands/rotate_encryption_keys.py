@@ -3,13 +3,13 @@ from django.db import transaction
 
 from integrations.models import Connection
 
-ENCRYPTED_FIELDS = ["access_token", "refresh_token"]
+ENCRYPTED_FIELDS = ["access_token", "refresh_token", "credentials"]
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt stored tokens under the newest key: put a new key first in "
-        "FIELD_ENCRYPTION_KEYS, run this, then drop the old key."
+        "Re-encrypt stored tokens and credentials under the newest key: put a new key first "
+        "in FIELD_ENCRYPTION_KEYS, run this, then drop the old key."
     )
 
     def handle(self, *args, **options):
@@ -19,4 +19,6 @@ class Command(BaseCommand):
                 # Reading decrypts with any known key; saving encrypts with the first.
                 connection.save(update_fields=ENCRYPTED_FIELDS)
                 count += 1
-        self.stdout.write(self.style.SUCCESS(f"Re-encrypted tokens of {count} connection(s)."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Re-encrypted tokens and credentials of {count} connection(s).")
+        )

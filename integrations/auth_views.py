@@ -1,0 +1,103 @@
+"""Settings → Integrations: the flows of the providers that do not use OAuth (auth.py).
+
+Credentials: the form on the card (htmx swaps the card back, with its errors) and on a page
+of its own (Configure, and every form without JS). NoAuth: Enable and Disable.
+"""
+
+import logging
+from dataclasses import replace
+
+import requests
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import selectors
+from .auth import Credentials, NoAuth
+from .errors import CredentialsRejected, IntegrationError
+from .services.credentials import credentials_connect
+from .services.features import feature_disable, feature_enable
+from .views import _card_response, _page_url, _provider, manage_integrations
+
+logger = logging.getLogger(__name__)
+
+
+@manage_integrations
+@sensitive_post_parameters()
+@require_http_methods(["GET", "POST"])
+def credentials(request, provider: str):
+    provider = _provider(provider, Credentials)
+    connection = selectors.connection_for(organisation=request.organisation, provider=provider)
+    stored = selectors.stored_credentials(connection)
+    form = selectors.credentials_form(provider, request.POST or None, stored=stored)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = credentials_connect(
+                organisation=request.organisation,
+                provider=provider,
+                actor=request.user,
+                values=form.values(),
+            )
+        except CredentialsRejected as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        except (IntegrationError, requests.RequestException) as error:
+            # The reason code only: a provider's message could quote what was sent.
+            logger.info("Checking %s credentials failed: %s", provider.key, type(error).__name__)
+            form.add_error(
+                None,
+                f"{provider.name} could not be reached to check these details. "
+                "Nothing was saved; please try again.",
+            )
+        else:
+            if saved.connected:
+                messages.success(request, f"Connected to {provider.name}.")
+            else:
+                messages.success(request, f"{provider.name} details saved.")
+            if request.htmx:
+                card = selectors.integration_card(
+                    organisation=request.organisation, provider=provider
+                )
+                return _card_response(request, card)
+            return redirect(_page_url(provider))
+
+    status = 400 if request.method == "POST" else 200
+    if request.htmx and request.method == "POST":
+        # The form on the card: the card comes back with the form and its errors.
+        card = selectors.integration_card(organisation=request.organisation, provider=provider)
+        return _card_response(request, replace(card, form=form), status=status)
+    return render(
+        request,
+        "integrations/credentials.html",
+        {"provider": provider, "form": form, "editing": bool(stored)},
+        status=status,
+    )
+
+
+@manage_integrations
+@require_POST
+def enable(request, provider: str):
+    provider = _provider(provider, NoAuth)
+    feature_enable(organisation=request.organisation, provider=provider, actor=request.user)
+    messages.success(request, f"{provider.name} enabled.")
+    return _feature_response(request, provider)
+
+
+@manage_integrations
+@require_POST
+def disable(request, provider: str):
+    provider = _provider(provider, NoAuth)
+    connection = selectors.connection_for(organisation=request.organisation, provider=provider)
+    if connection is None or not connection.is_active:
+        messages.info(request, f"{provider.name} is not enabled.")
+    else:
+        feature_disable(connection=connection, actor=request.user)
+        messages.success(request, f"{provider.name} disabled.")
+    return _feature_response(request, provider)
+
+
+def _feature_response(request, provider):
+    if not request.htmx:
+        return redirect(_page_url(provider))
+    card = selectors.integration_card(organisation=request.organisation, provider=provider)
+    return _card_response(request, card)

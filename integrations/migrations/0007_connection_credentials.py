@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("integrations", "0005_sync_record_typed_fields"),
+        ("integrations", "0006_account_codes"),
     ]
 
     operations = [

@@ -56,7 +56,7 @@ def panel_context(
         "can_sms": can_sms,
         "default_channel": "email" if can_email else ("sms" if can_sms else ""),
         "has_user": bool(connection.settings.get("userId")),
-        "live": invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.VOID),
+        "live": invoice.status in selectors.COLLECTABLE,
         "send_url": reverse("ghl:send_link", args=[invoice.pk]),
         "link_url": reverse("ghl:payment_link", args=[invoice.pk]),
         "push_list_url": reverse("ghl:push_list"),

@@ -137,6 +137,9 @@ class GhlProvider(registry.Provider):
             and self.toggle_value(connection, AUTO_PUSH)
         )
 
+    def push_refusal(self, obj: Any) -> str:
+        return push.refusal(obj)
+
     def fingerprint(self, *, record: SyncRecord) -> str:
         return push.invoice_fingerprint(record)
 

@@ -5,6 +5,7 @@ was lost is looked up before it is created again."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
@@ -30,6 +31,16 @@ logger = logging.getLogger(__name__)
 
 # A create whose answer never came: the next attempt looks the invoice up before creating.
 CREATE_PENDING = "ghl_create_pending"
+
+
+ONLY_SALES = "Only sales invoices are pushed to GoHighLevel"
+
+
+def refusal(obj: Any) -> str:
+    """Why GoHighLevel never takes `obj`: it holds sales invoices only."""
+    if isinstance(obj, Invoice) and obj.kind == Invoice.Kind.SALES:
+        return ""
+    return ONLY_SALES
 
 
 def _not_pushable(message: str) -> ValidationFailed:
@@ -78,7 +89,7 @@ def _push_one(client: GhlClient, connection: Connection, record: SyncRecord) -> 
     if invoice is None:
         raise _not_pushable("The invoice no longer exists in Torqueflow")
     if invoice.kind != Invoice.Kind.SALES or invoice.customer is None:
-        raise _not_pushable("Only sales invoices are pushed to GoHighLevel")
+        raise _not_pushable(ONLY_SALES)
     if invoice.status == Invoice.Status.DRAFT:
         raise _not_pushable("Finalise the invoice before pushing it to GoHighLevel")
     if invoice.status == Invoice.Status.VOID:

@@ -10,6 +10,8 @@ from integrations.models import Connection, SyncRecord
 from invoicing.models import Invoice
 
 KEY = "ghl"
+# Invoices with a payment still to collect: the ones a payment link (and a push) is for.
+COLLECTABLE = (Invoice.Status.UNPAID, Invoice.Status.PART_PAID)
 
 
 def active_connection(*, organisation: Organisation) -> Connection | None:
@@ -49,7 +51,8 @@ def invoice_record_by_ghl_id(*, location_id: str, ghl_invoice_id: str) -> SyncRe
 
 
 def unpushed_invoices(*, connection: Connection) -> QuerySet[Invoice]:
-    """Finalised, live sales invoices that GoHighLevel does not hold yet, newest first."""
+    """Sales invoices with something left to pay that GoHighLevel does not hold yet, newest
+    first."""
     pushed = SyncRecord.objects.filter(
         connection=connection,
         object_type=ContentType.objects.get_for_model(Invoice),
@@ -59,7 +62,7 @@ def unpushed_invoices(*, connection: Connection) -> QuerySet[Invoice]:
         Invoice.objects.for_org(connection.organisation)
         .filter(
             kind=Invoice.Kind.SALES,
-            status__in=[Invoice.Status.UNPAID, Invoice.Status.PART_PAID, Invoice.Status.PAID],
+            status__in=COLLECTABLE,
         )
         .exclude(Exists(pushed))
         .select_related("customer")

@@ -24,9 +24,12 @@ RECONNECT_FOR_USER = (
     "Reconnect GoHighLevel so Torqueflow knows which GoHighLevel user sends payment links."
 )
 MAX_BULK = 200
+NOTHING_TO_COLLECT = "Payment links are for invoices with something left to pay."
 
 
 def _pushed_record(connection: Connection, invoice: Invoice) -> SyncRecord:
+    if invoice.status not in selectors.COLLECTABLE:
+        raise ValidationError(NOTHING_TO_COLLECT)
     record = selectors.invoice_record(connection=connection, invoice=invoice)
     if record is None or not record.external_id:
         raise ValidationError("Push the invoice to GoHighLevel first.")
@@ -131,11 +134,15 @@ def payment_link_create(
 def push_many(
     *, connection: Connection, invoice_ids: list[int], actor: AbstractBaseUser | None
 ) -> int:
-    """Queue each finalised sales invoice of the connection's organisation for a push."""
+    """Queue each of these sales invoices of the connection's organisation with something
+    left to pay for a push; the others are not queued."""
     invoices = (
         Invoice.objects.for_org(connection.organisation)
-        .filter(pk__in=invoice_ids[:MAX_BULK], kind=Invoice.Kind.SALES)
-        .exclude(status__in=[Invoice.Status.DRAFT, Invoice.Status.VOID])
+        .filter(
+            pk__in=invoice_ids[:MAX_BULK],
+            kind=Invoice.Kind.SALES,
+            status__in=selectors.COLLECTABLE,
+        )
         .order_by("pk")
     )
     queued = 0

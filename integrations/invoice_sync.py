@@ -94,8 +94,13 @@ def invoice_badges(
 
 
 def sync_panel_context(request, invoice: Invoice) -> dict[str, Any] | None:
-    """The invoice page's sync panel: each syncing connection's badge and Sync now."""
-    pairs = syncing_connections(invoice.organisation)
+    """The invoice page's sync panel: the badge and Sync now of each syncing connection whose
+    provider takes this kind of invoice."""
+    pairs = [
+        (provider, connection)
+        for provider, connection in syncing_connections(invoice.organisation)
+        if not provider.push_refusal(invoice)
+    ]
     if not pairs:
         return None
     records = {

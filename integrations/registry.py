@@ -199,6 +199,11 @@ class Provider:
     # How many records one push call takes; the hub hands `push` at most this many.
     batch_size: int = 1
 
+    def push_refusal(self, obj: Any) -> str:
+        """Why the provider never takes `obj` (a bill, for one that takes only sales
+        invoices), or "" when it may: no badge and no Sync now are offered for it."""
+        return ""
+
     def wants(self, *, connection: Connection, obj: Any, change: str) -> bool:
         """Whether a change to `obj` should be pushed automatically on this connection."""
         return False

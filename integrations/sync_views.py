@@ -59,7 +59,10 @@ def sync_now_view(request, provider: str, pk: int):
     provider, connection = _active(request, provider)
     _require(request, provider.sync_capability)
     invoice = invoice_get(organisation=request.organisation, pk=pk)
-    if invoice.status == Invoice.Status.DRAFT:
+    refusal = provider.push_refusal(invoice)
+    if refusal:
+        messages.error(request, f"{refusal}.")
+    elif invoice.status == Invoice.Status.DRAFT:
         messages.error(request, "Finalise the invoice before syncing it.")
     else:
         sync_now(connection=connection, obj=invoice, actor=request.user)

@@ -71,3 +71,12 @@ def test_gohighlevel_connect_push_send_link_and_get_paid(demo, login, sandbox, c
     page.goto(invoice_url)
     wait_for_status(page, "Paid")
     expect(page.locator("#payments")).to_contain_text("GoHighLevel")
+    # Paid: there is nothing left to collect, so no payment link is offered.
+    expect(page.locator("#ghl-panel")).to_be_visible()
+    expect(page.get_by_role("button", name="Send payment link")).to_have_count(0)
+
+    # A bill: GoHighLevel takes sales invoices only, so nothing offers to push it there.
+    page.goto("/purchases/")
+    page.locator("table tbody a").first.click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("button", name="Push to GHL")).to_have_count(0)

@@ -12,8 +12,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
+from ghl.services import NOTHING_TO_COLLECT
 from integrations.models import Connection, SyncRecord
-from invoicing.models import AuditLog, Invoice
+from invoicing.models import AuditLog, Invoice, PaymentMethod
+from invoicing.services.payments import payment_record
 from tests.factories import CustomerFactory, make_invoice
 from tests.helpers import detail_url
 
@@ -407,3 +409,60 @@ def test_push_pages_need_invoices_manage(accountant_client, connection):
 def test_push_page_while_not_connected(owner_client):
     response = owner_client.get(reverse("ghl:push_list"))
     assert response.status_code == 302
+
+
+# --- only what can work ----------------------------------------------------------------------
+
+
+def paid_in_full(invoice: Invoice) -> Invoice:
+    method = PaymentMethod.objects.get(organisation=invoice.organisation, name="Cash")
+    payment_record(
+        invoice=invoice, actor=None, amount=invoice.total, date=invoice.issue_date, method=method
+    )
+    invoice.refresh_from_db()
+    assert invoice.status == Invoice.Status.PAID
+    return invoice
+
+
+@respx.mock
+def test_a_paid_invoice_offers_no_payment_link_and_refuses_one(owner_client, pushed, invoice):
+    paid_in_full(invoice)
+    send = respx.post(SEND_ROUTE)
+    text2pay = respx.post(f"{API}/invoices/text2pay")
+
+    text = page_text(owner_client, invoice)
+    sent = owner_client.post(send_url(invoice), {"channel": "email"}, headers=HTMX)
+    linked = owner_client.post(link_url(invoice), headers=HTMX)
+
+    assert "GHL invoice ID" in text
+    assert "Send payment link" not in text.replace("Payment link Not sent yet", "")
+    assert "Get payment link" not in text
+    assert toasts(sent) == [(NOTHING_TO_COLLECT, "error")]
+    assert toasts(linked)[0][0] == NOTHING_TO_COLLECT
+    assert not send.called
+    assert not text2pay.called
+
+
+def test_paid_invoices_are_not_offered_or_queued_to_push(owner_client, connection, org, customer):
+    paid = paid_in_full(make_invoice(org, customer=customer, finalise=True))
+    waiting = make_invoice(org, customer=customer, finalise=True)
+
+    html = owner_client.get(reverse("ghl:push_list")).content.decode()
+    response = owner_client.post(reverse("ghl:push_many"), {"invoice": [paid.pk]}, follow=True)
+
+    assert f'value="{waiting.pk}"' in html
+    assert f'value="{paid.pk}"' not in html
+    assert "None of those invoices can be pushed." in plain(response.content.decode())
+    assert not SyncRecord.objects.filter(connection=connection, object_id=paid.pk).exists()
+
+
+def test_a_bill_offers_no_push_to_ghl_and_refuses_one(owner_client, connection, org):
+    bill = make_invoice(org, kind=Invoice.Kind.PURCHASE, finalise=True)
+
+    text = page_text(owner_client, bill)
+    response = owner_client.post(reverse("sync:sync_now", args=["ghl", bill.pk]), follow=True)
+
+    assert "Push to GHL" not in text
+    assert "GoHighLevel" not in text
+    assert "Only sales invoices are pushed to GoHighLevel." in plain(response.content.decode())
+    assert not SyncRecord.objects.filter(connection=connection, object_id=bill.pk).exists()

@@ -92,7 +92,8 @@ class GoHighLevelSandbox(SandboxProvider):
     control_context = staticmethod(page.control_context)
 
     def accounts(self) -> list[Account]:
-        rows = GhlLocation.objects.order_by("name").values_list("location_id", "name")
+        # In seed order: the README's location first, pre-selected on the consent page.
+        rows = GhlLocation.objects.order_by("pk").values_list("location_id", "name")
         return [Account(location_id, name) for location_id, name in rows]
 
     def granted(self, grant: Grant, accounts: list[Account], *, fresh: bool) -> dict[str, Any]:

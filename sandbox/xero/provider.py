@@ -112,7 +112,8 @@ class XeroSandbox(SandboxProvider):
     control_context = staticmethod(page.control_context)
 
     def accounts(self) -> list[Account]:
-        rows = XeroTenant.objects.order_by("name").values_list("tenant_id", "name")
+        # In seed order: the README's organisation first, pre-selected on the consent page.
+        rows = XeroTenant.objects.order_by("pk").values_list("tenant_id", "name")
         return [Account(str(tenant_id), name) for tenant_id, name in rows]
 
     def scope_problem(self, scopes: list[str]) -> str | None:

@@ -12,8 +12,9 @@ POLL = 20_000  # ms: the badge polls every second; the worker pushes in well und
 def connect_xero(page: Page) -> None:
     page.goto("/settings/integrations/")
     page.get_by_role("button", name="Connect Xero").click()
-    page.get_by_label(re.compile("Demo Plumbing")).check()
-    page.get_by_label(re.compile("Demo Holdings")).uncheck()
+    # As the README says: the demo's organisation is ticked already, and only it.
+    expect(page.get_by_label(re.compile("Demo Plumbing"))).to_be_checked()
+    expect(page.get_by_label(re.compile("Demo Holdings"))).not_to_be_checked()
     page.get_by_role("button", name="Allow access").click()
     expect(page.get_by_text("Connected to Xero.")).to_be_visible()
 

@@ -2,6 +2,7 @@
 single-use refresh tokens."""
 
 import datetime as dt
+import re
 from urllib.parse import urlencode
 
 import time_machine
@@ -49,6 +50,15 @@ def test_chooselocation_lists_the_locations_and_the_scopes(client, ghl_locations
     assert "Provider sandbox — not part of Torqueflow" in page
     v2 = client.get(f"/sandbox/ghl/v2/oauth/chooselocation?{urlencode(choose_params())}")
     assert v2.status_code == 200  # the documented /v2/ path works too
+
+
+def test_the_readmes_location_is_the_one_preselected(client, ghl_locations):
+    page = client.get(f"{CHOOSE}?{urlencode(choose_params())}").content.decode()
+
+    checked = re.findall(r"<input[^>]*checked[^>]*>", page)
+    assert len(checked) == 1
+    plumbing = next(loc for loc in ghl_locations if "Plumbing" in loc.name)
+    assert f'value="{plumbing.location_id}"' in checked[0]
 
 
 def test_allow_redirects_with_a_code_and_the_state(client, ghl_plumbing):

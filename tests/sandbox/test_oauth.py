@@ -4,6 +4,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import re
 from urllib.parse import urlencode
 
 import time_machine
@@ -52,6 +53,15 @@ def test_consent_page_lists_the_organisations(client, tenants):
     assert "Demo Holdings (Xero)" in page
     assert "Allow access" in page and "Cancel" in page
     assert "Provider sandbox — not part of Torqueflow" in page
+
+
+def test_the_readmes_organisation_is_the_one_preselected(client, tenants):
+    page = client.get(f"{AUTHORIZE}?{urlencode(authorize_params())}").content.decode()
+
+    checked = re.findall(r"<input[^>]*checked[^>]*>", page)
+    assert len(checked) == 1
+    plumbing = next(t for t in tenants if "Plumbing" in t.name)
+    assert f'value="{plumbing.tenant_id}"' in checked[0]
 
 
 def test_allow_access_redirects_with_a_code_and_the_state(client, plumbing):

@@ -11,13 +11,10 @@ from invoicing.models import NominalCode
 from . import registry
 from .models import AccountCode, Connection
 
-# A connection in these states has an account to post to: its column is shown.
-_SHOWN_STATES = (Connection.State.ACTIVE, *Connection.INTERRUPTED_STATES)
-
 
 def _mapping_providers(organisation: Organisation) -> list[registry.Provider]:
     connected = set(
-        Connection.objects.filter(organisation=organisation, state__in=_SHOWN_STATES)
+        Connection.objects.filter(organisation=organisation, state__in=Connection.LINKED_STATES)
         .values_list("provider", flat=True)
         .distinct()
     )

@@ -31,7 +31,7 @@ from typing import Any, ClassVar, Self
 import httpx
 
 from .errors import IntegrationError, RemoteTimeout, TransientError
-from .remote_errors import error_for_status, with_detail
+from .remote_errors import error_for_status
 
 logger = logging.getLogger(__name__)
 
@@ -202,8 +202,8 @@ class ApiClient:
         return retry_after(response)
 
     def unavailable_message(self, response: httpx.Response, said: str) -> str:
-        """The text of a 5xx."""
-        return with_detail(f"{self.provider_name} answered {response.status_code}", said)
+        """The text of a 5xx; "" for the usual wording (remote_errors.error_for_status)."""
+        return ""
 
     # --- plumbing --------------------------------------------------------------------------
 

@@ -24,6 +24,8 @@ class Connection(TenantModel):
     # A disconnected connection is not one of them: its owner stopped it, and a later
     # connection starts afresh.
     INTERRUPTED_STATES = (State.REQUIRES_REAUTH, State.PENDING_CREDITS, State.GRACE_PERIOD)
+    # The connection points at a remote account: active, or interrupted until reconnected.
+    LINKED_STATES = (State.ACTIVE, *INTERRUPTED_STATES)
 
     provider = models.CharField(max_length=40)
     state = models.CharField(max_length=20, choices=State, default=State.NOT_CONNECTED)

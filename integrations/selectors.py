@@ -37,7 +37,7 @@ _TOKEN_FIELDS = ("access_token", "refresh_token", "credentials")
 State = Connection.State
 
 # States in which the connection points at a remote account whose details the card shows.
-_LINKED_STATES = {State.ACTIVE, *Connection.INTERRUPTED_STATES}
+_LINKED_STATES = set(Connection.LINKED_STATES)
 # States in which there is nothing to disconnect.
 UNLINKED_STATES = {State.NOT_CONNECTED, State.DISCONNECTED}
 

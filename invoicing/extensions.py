@@ -102,12 +102,6 @@ def register_payment_source(key: str, label: str) -> None:
     _payment_sources[key] = label
 
 
-def payment_source_label(key: str) -> str:
-    if key == Payment.MANUAL:
-        return "Recorded in Torqueflow"
-    return _payment_sources.get(key, key)
-
-
 def payment_source_known(key: str) -> bool:
     return key == Payment.MANUAL or key in _payment_sources
 

@@ -100,7 +100,7 @@ def sync_object_changed(*, obj: models.Model, organisation_id: int, change: str)
     marked = 0
     for connection in Connection.objects.filter(
         organisation_id=organisation_id,
-        state__in=(Connection.State.ACTIVE, *Connection.INTERRUPTED_STATES),
+        state__in=Connection.LINKED_STATES,
     ):
         provider = registry.get(connection.provider)
         if provider is None or not provider.wants(connection=connection, obj=obj, change=change):

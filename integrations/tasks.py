@@ -23,6 +23,13 @@ def sweep_pending_task() -> None:
     webhook_sweep()
 
 
+@shared_task(**RELIABLE)
+def dispatch_webhooks_task() -> None:
+    from integrations.services.webhooks import webhook_dispatch
+
+    webhook_dispatch()
+
+
 @shared_task(bind=True, max_retries=5, **RELIABLE)
 def apply_webhook_task(self, event_id: int) -> None:
     from integrations.services.webhooks import (

@@ -32,14 +32,13 @@ def in_memory_broker():
 
 
 @pytest.fixture(autouse=True)
-def no_webhook_dispatcher_held():
-    """The webhook dispatcher's key lives in the shared cache: a test starts with none held
-    (an earlier test's dispatcher message went to a broker nobody consumes)."""
+def empty_shared_cache():
+    """What the hub keeps in the shared cache (messages waiting, the webhook dispatcher's
+    key, rate windows) starts empty: an earlier test's message went to a broker nobody
+    consumes, and ids are reused from one test database to the next."""
     from django.core.cache import cache
 
-    from integrations.services.webhooks import DISPATCH_KEY
-
-    cache.delete(DISPATCH_KEY)
+    cache.clear()
 
 
 class Broker:

@@ -70,6 +70,7 @@ class GhlProvider(registry.Provider):
         ),
     )
     synced_label = "Pushed to GHL"
+    manual_sync_hint = "Auto-push is off: invoices go when you push them"
     sync_action_label = "Push to GHL"
     sync_capability = INVOICES_MANAGE
     # GoHighLevel allows 100 requests per 10 s per location; a push is up to three requests
@@ -136,6 +137,9 @@ class GhlProvider(registry.Provider):
             and change in ("finalised", "updated")
             and self.toggle_value(connection, AUTO_PUSH)
         )
+
+    def syncs_automatically(self, connection: Connection) -> bool:
+        return self.toggle_value(connection, AUTO_PUSH)
 
     def push_refusal(self, obj: Any) -> str:
         return push.refusal(obj)

@@ -15,6 +15,10 @@ from invoicing.models import Invoice
 from . import registry
 from .models import Connection, SyncRecord
 
+# Added to the URL a pending badge or sync line polls: the answer that finds it settled
+# knows it changed on the page (a toast when it failed, "sync-settled" for other panels).
+WAS_PENDING = "pending"
+
 
 def syncing_connections(organisation: Organisation) -> list[tuple[registry.Provider, Connection]]:
     """Active connections whose provider shows a badge on invoices."""
@@ -47,7 +51,7 @@ def badge(
             label="Pending",
             tone="grey",
             title="Queued, not yet sent",
-            refresh_url=refresh_url,
+            refresh_url=f"{refresh_url}?{WAS_PENDING}=1",
             settled=False,
         )
     if record.state == SyncRecord.State.FAILED:
@@ -123,13 +127,22 @@ def sync_row(
     request, *, provider: registry.Provider, invoice: Invoice, record: SyncRecord | None
 ) -> dict[str, Any]:
     """One provider's line in the sync panel: its badge, the reason, and the action."""
+    shown = badge(provider=provider, invoice=invoice, record=record)
+    row_url = reverse("sync:row", args=[provider.key, invoice.pk])
     return {
         "provider": provider,
-        "badge": badge(provider=provider, invoice=invoice, record=record),
+        "badge": shown,
         "can_sync": bool(request.membership and request.membership.can(provider.sync_capability)),
         "sync_url": reverse("sync:sync_now", args=[provider.key, invoice.pk]),
-        "row_url": reverse("sync:row", args=[provider.key, invoice.pk]),
+        "row_url": f"{row_url}?{WAS_PENDING}=1" if shown and not shown.settled else row_url,
         "failed_url": reverse("sync:failed", args=[provider.key]),
         "finalised": invoice.status != Invoice.Status.DRAFT,
         "remote_url": record.remote_url if record and record.external_id else "",
     }
+
+
+def failed_toast(*, provider: registry.Provider, invoice: Invoice, record: SyncRecord) -> str:
+    """What the user is told when an invoice they were watching turns red."""
+    name = invoice.number or f"Invoice {invoice.pk}"
+    text = f"{name} could not be sent to {provider.name}"
+    return f"{text}: {record.reason_text}" if record.reason_text else f"{text}."

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from encrypted_fields.fields import EncryptedJSONField, EncryptedTextField
 
 from accounts.models import TenantModel
@@ -95,6 +96,10 @@ class SyncRecord(TenantModel):
     remote_url = models.URLField(max_length=500, blank=True)  # opens it on the provider's side
     # The provider's own scratch data (marks, totals, rounds); the hub never reads it.
     details = models.JSONField(default=dict, blank=True)
+    # The last Retry failed that sent this record again (the failed page follows it).
+    retry = models.ForeignKey(
+        "SyncRetry", on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
+    )
 
     class Meta:
         constraints = [
@@ -111,6 +116,23 @@ class SyncRecord(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.object_type_id}:{self.object_id} → {self.connection.provider} {self.state}"
+
+
+class SyncRetry(TenantModel):
+    """One press of Retry failed on a connection: its records point here, so the failed page
+    can follow them until they settle and say how many arrived, across reloads."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="retries")
+    started_at = models.DateTimeField(default=timezone.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["connection", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"Retry failed on {self.connection_id} at {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class SyncActivity(TenantModel):

@@ -153,6 +153,8 @@ class Provider:
     account_label: str = "Account ID"
     # The badge on an invoice the provider holds, e.g. "Synced to Xero".
     synced_label: str = ""
+    # What the overview says while invoices do not go by themselves (syncs_automatically).
+    manual_sync_hint: str = "Automatic syncing is off: invoices go when you sync them"
     # Who may press Sync now for this provider, and what the button says.
     sync_capability: str = INVOICES_MANAGE
     sync_action_label: str = "Sync now"
@@ -207,6 +209,11 @@ class Provider:
     def wants(self, *, connection: Connection, obj: Any, change: str) -> bool:
         """Whether a change to `obj` should be pushed automatically on this connection."""
         return False
+
+    def syncs_automatically(self, connection: Connection) -> bool:
+        """Whether invoices go to the provider by themselves on this connection (its auto-sync
+        switched on). The overview says "syncing is on" only while they do."""
+        return True
 
     def fingerprint(self, *, record: SyncRecord) -> str:
         """A digest of what would be pushed for the record now; equal digests are not pushed

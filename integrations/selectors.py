@@ -8,12 +8,14 @@ description. A card that fails to build becomes an error slot; the others still 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.urls import reverse
 
 from accounts.models import Organisation
 from invoicing.models import Invoice
@@ -59,6 +61,19 @@ class Status:
 
 
 @dataclass(frozen=True)
+class Backlog:
+    """An active syncing connection's invoices that are not there yet: failed, or waiting
+    to go (pending, retrying included)."""
+
+    failed: int = 0
+    waiting: int = 0
+    failed_url: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.failed or self.waiting)
+
+
+@dataclass(frozen=True)
 class ToggleState:
     toggle: registry.Toggle
     value: bool
@@ -88,6 +103,8 @@ class Card:
     error: bool = False
     # A Credentials provider's form, while it is not connected.
     form: CredentialsForm | None = None
+    # Failed and waiting invoices, on an active connection whose provider syncs them.
+    backlog: Backlog | None = None
 
     @property
     def key(self) -> str:
@@ -105,6 +122,15 @@ class Card:
     @property
     def state(self) -> str:
         return self.status.state if self.status else ""
+
+    @property
+    def tile_tone(self) -> str:
+        """The overview tile's colour: orange while invoices have failed, else the status's."""
+        if self.error:
+            return "grey"
+        if self.backlog and self.backlog.failed:
+            return "orange"
+        return self.status.tone if self.status else "grey"
 
     @property
     def linked(self) -> bool:
@@ -190,13 +216,24 @@ _SHARED_WORDS: dict[str, tuple[str, str]] = {
 _TONES = {State.ACTIVE: "green", State.NOT_CONNECTED: "grey", State.DISCONNECTED: "grey"}
 
 
-def _status(provider: registry.Provider, connection: Connection | None) -> Status:
-    """Green when active, grey when not connected, orange for anything needing the user."""
+def _status(
+    provider: registry.Provider, connection: Connection | None, backlog: Backlog | None = None
+) -> Status:
+    """Green when active, grey when not connected, orange for anything needing the user.
+
+    An active connection whose provider syncs invoices says "nothing to do" only when it is
+    so: nothing failed or waiting (the tile shows those counts instead), and its provider
+    sends invoices by themselves (auto-sync on); otherwise it says how they go."""
     state = connection.state if connection is not None else State.NOT_CONNECTED
     words = {**_SHARED_WORDS, **_KIND_WORDS[provider.auth.kind]}
     if state not in words:
         state = State.NOT_CONNECTED
     label, hint = words[state]
+    if state == State.ACTIVE and connection is not None and provider.synced_label:
+        if not provider.syncs_automatically(connection):
+            hint = provider.manual_sync_hint
+        elif backlog:
+            hint = ""
     if (
         state == State.SETUP_INCOMPLETE
         and connection is not None
@@ -244,8 +281,10 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") else ""
 
 
-def build_card(provider: registry.Provider, connection: Connection | None) -> Card:
-    status = _status(provider, connection)
+def build_card(
+    provider: registry.Provider, connection: Connection | None, backlog: Backlog | None = None
+) -> Card:
+    status = _status(provider, connection, backlog)
     auth = provider.auth
     linked = status.state in _LINKED_STATES
     active = status.state == State.ACTIVE
@@ -257,6 +296,7 @@ def build_card(provider: registry.Provider, connection: Connection | None) -> Ca
         can_test=active
         and (isinstance(auth, Credentials) or _overrides(provider, "test_connection")),
         form=None if active or not isinstance(auth, Credentials) else credentials_form(provider),
+        backlog=backlog if active else None,
     )
     if isinstance(auth, OAuth2):
         config = provider.oauth_config()
@@ -276,9 +316,12 @@ def credentials_form(
     return CredentialsForm(data, auth=provider.auth, key=provider.key, stored=stored)
 
 
-def _card_or_error(provider: registry.Provider, connection: Connection | None) -> Card:
+def _card_or_error(
+    provider: registry.Provider, connection: Connection | None, backlogs: dict[int, Backlog]
+) -> Card:
     try:
-        return build_card(provider, connection)
+        backlog = backlogs.get(connection.pk) if connection is not None else None
+        return build_card(provider, connection, backlog)
     except Exception:
         logger.exception("Could not build the integration card for %s", provider.key)
         return Card(provider=provider, connection=connection, error=True)
@@ -288,14 +331,49 @@ def _connections(organisation: Organisation) -> QuerySet[Connection]:
     return Connection.objects.for_org(organisation).defer(*_TOKEN_FIELDS)
 
 
+def sync_backlogs(connections: Iterable[Connection]) -> dict[int, Backlog]:
+    """Failed and waiting invoices of each active connection whose provider syncs them, by
+    connection id: one query however many connections."""
+    syncing: dict[int, registry.Provider] = {}
+    for connection in connections:
+        provider = registry.get(connection.provider)
+        if connection.state == State.ACTIVE and provider is not None and provider.synced_label:
+            syncing[connection.pk] = provider
+    if not syncing:
+        return {}
+    rows = (
+        SyncRecord.objects.filter(
+            connection_id__in=list(syncing),
+            object_type=ContentType.objects.get_for_model(Invoice),
+            state__in=(SyncRecord.State.FAILED, SyncRecord.State.PENDING),
+        )
+        .order_by()
+        .values_list("connection_id", "state")
+        .annotate(count=Count("pk"))
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for connection_id, state, count in rows:
+        counts.setdefault(connection_id, {})[state] = count
+    return {
+        connection_id: Backlog(
+            failed=counts.get(connection_id, {}).get(SyncRecord.State.FAILED, 0),
+            waiting=counts.get(connection_id, {}).get(SyncRecord.State.PENDING, 0),
+            failed_url=reverse("sync:failed", args=[provider.key]),
+        )
+        for connection_id, provider in syncing.items()
+    }
+
+
 def integration_cards(*, organisation: Organisation) -> list[Card]:
-    """Every registered provider's card, in registration order, from one query."""
+    """Every registered provider's card, in registration order, from two queries: the
+    connections, and their failed and waiting invoices counted."""
     providers = registry.all_providers()
     connections = {
         c.provider: c
         for c in _connections(organisation).filter(provider__in=[p.key for p in providers])
     }
-    return [_card_or_error(p, connections.get(p.key)) for p in providers]
+    backlogs = sync_backlogs(connections.values())
+    return [_card_or_error(p, connections.get(p.key), backlogs) for p in providers]
 
 
 def connection_for(*, organisation: Organisation, provider: registry.Provider) -> Connection | None:
@@ -325,7 +403,9 @@ def accounts_to_choose(connection: Connection | None) -> list[dict]:
 
 
 def integration_card(*, organisation: Organisation, provider: registry.Provider) -> Card:
-    return _card_or_error(provider, connection_for(organisation=organisation, provider=provider))
+    connection = connection_for(organisation=organisation, provider=provider)
+    backlogs = sync_backlogs([connection]) if connection is not None else {}
+    return _card_or_error(provider, connection, backlogs)
 
 
 def form_action_origins(cards: list[Card]) -> list[str]:

@@ -255,6 +255,10 @@ def toggle(request, provider: str, key: str):
             "provider_key": provider.key,
             "toggle": states[key],
             "children": [states[child] for child in states[key].children],
+            # The overview tile says whether syncing is on: it follows the switch.
+            "card": selectors.integration_card(
+                organisation=request.organisation, provider=provider
+            ),
         },
         status=status,
     )

@@ -1,10 +1,12 @@
 """Pages run the same number of queries however many rows they show (no N+1)."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from integrations.models import Connection, SyncRecord
 from invoicing.models import Invoice, PaymentMethod
 
 from .factories import (
@@ -15,6 +17,7 @@ from .factories import (
     make_invoice,
     make_payment,
 )
+from .helpers import visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +96,36 @@ def test_customer_list_queries_do_not_grow_with_rows(owner_client, org):
     with_30 = queries_for(owner_client, url)
 
     assert len(with_30) == len(with_5)
+
+
+def add_sync_records(connections, invoices):
+    invoice_type = ContentType.objects.get_for_model(Invoice)
+    for index, invoice in enumerate(invoices):
+        for linked in connections:
+            SyncRecord.objects.create(
+                organisation=linked.organisation,
+                connection=linked,
+                object_type=invoice_type,
+                object_id=invoice.pk,
+                state=SyncRecord.State.FAILED if index % 2 else SyncRecord.State.PENDING,
+            )
+
+
+@pytest.mark.parametrize("page", ["integrations:index", "integrations:provider"])
+def test_integrations_overview_counts_failed_and_waiting_in_one_query(owner_client, org, page):
+    """Each syncing connection's tile counts its failed and waiting invoices: one query for
+    the page, however many connections and records."""
+    url = reverse(page, args=["xero"] if page == "integrations:provider" else [])
+    connections = [
+        Connection.objects.create(organisation=org, provider=key, state="active")
+        for key in ("xero", "ghl")
+    ]
+    add_sync_records(connections, [make_invoice(org, finalise=True) for _ in range(2)])
+    with_2 = queries_for(owner_client, url)
+
+    add_sync_records(connections, [make_invoice(org, finalise=True) for _ in range(20)])
+    with_22 = queries_for(owner_client, url)
+
+    assert len(with_22) == len(with_2), "\n".join(with_22)
+    assert sum("integrations_syncrecord" in sql for sql in with_22) == 1
+    assert "11 failed · 11 waiting" in visible_text(owner_client.get(url))

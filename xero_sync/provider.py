@@ -69,6 +69,7 @@ class XeroProvider(registry.Provider):
         "be preserved for audit purposes."
     )
     synced_label = "Synced to Xero"
+    manual_sync_hint = "Auto-sync is off: invoices go when you press Sync now"
     sync_capability = SYNC_CAPABILITY.key
     capabilities = (SYNC_CAPABILITY,)
     account_codes = registry.AccountCodes(
@@ -153,6 +154,12 @@ class XeroProvider(registry.Provider):
             client.get_organisation()
 
     # --- what to push ------------------------------------------------------------------
+
+    def syncs_automatically(self, connection: Connection) -> bool:
+        return self.toggle_value(connection, "auto_sync") and (
+            self.toggle_value(connection, "sync_sales")
+            or self.toggle_value(connection, "sync_purchases")
+        )
 
     def wants(self, *, connection: Connection, obj: Any, change: str) -> bool:
         if not isinstance(obj, Invoice) or change not in (signals.FINALISED, signals.UPDATED):

@@ -26,7 +26,7 @@ from integrations.errors import (
     RateLimited,
     ReauthRequired,
 )
-from integrations.models import Connection, SyncRecord
+from integrations.models import Connection, SyncRecord, SyncRetry
 from integrations.ratelimit import RateLimiter
 from integrations.retry import MAX_ATTEMPTS, next_retry
 from invoicing.services.audit import audit_record
@@ -132,13 +132,24 @@ def sync_now(
 
 @transaction.atomic
 def sync_retry_failed(*, connection: Connection, actor: AbstractBaseUser | None) -> int:
-    """The bulk "Retry failed" action: every failed record of the connection goes again."""
+    """The bulk "Retry failed" action: every failed record of the connection goes again,
+    remembered as one SyncRetry so that the failed page can follow them until they settle."""
     failed = list(
         SyncRecord.objects.select_for_update().filter(
             connection=connection, state=SyncRecord.State.FAILED
         )
     )
+    retry = (
+        SyncRetry.objects.create(
+            organisation_id=connection.organisation_id,
+            connection=connection,
+            started_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        if failed
+        else None
+    )
     for record in failed:
+        record.retry = retry
         record.state = SyncRecord.State.PENDING
         record.attempts = 0
         record.queued_at = timezone.now()

@@ -7,10 +7,10 @@ RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": T
 
 
 @shared_task(**RELIABLE)
-def push_connection_task(connection_id: int) -> None:
+def push_connection_task(connection_id: int, later: bool = False) -> None:
     from integrations.services.sync import sync_push_due
 
-    sync_push_due(connection_id=connection_id)
+    sync_push_due(connection_id=connection_id, later=later)
 
 
 @shared_task(**RELIABLE)
@@ -21,6 +21,13 @@ def sweep_pending_task() -> None:
 
     sync_sweep()
     webhook_sweep()
+
+
+@shared_task(**RELIABLE)
+def dispatch_webhooks_task() -> None:
+    from integrations.services.webhooks import webhook_dispatch
+
+    webhook_dispatch()
 
 
 @shared_task(bind=True, max_retries=5, **RELIABLE)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -223,6 +224,14 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+# Webhook applies have a queue of their own, so a payment arriving during a bulk push never
+# waits behind its messages: a worker takes from both queues in turn (or from one, with -Q).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("webhooks"))
+CELERY_TASK_ROUTES = {
+    "integrations.tasks.dispatch_webhooks_task": {"queue": "webhooks"},
+    "integrations.tasks.apply_webhook_task": {"queue": "webhooks"},
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -32,6 +32,7 @@ from integrations.retry import MAX_ATTEMPTS, next_retry
 from invoicing.services.audit import audit_record
 
 from .activity import activity_record
+from .push_messages import push_started, send_push
 from .records import sync_record_write
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,8 @@ def enqueue_push(connection_id: int, *, countdown: float = 0) -> None:
 
 
 def _send_push(connection_id: int, countdown: float) -> None:
-    from integrations.tasks import push_connection_task
-
     try:
-        push_connection_task.apply_async((connection_id,), countdown=max(0, countdown))
+        send_push(connection_id, countdown=countdown)
     except Exception:
         # The broker is down. What changed is committed and its record is pending: a message
         # never sent is a lost message, and the sweeper enqueues the push once the broker is
@@ -355,14 +354,18 @@ def _push_batch(
     return summary
 
 
-def sync_push_due(*, connection_id: int, max_batches: int = MAX_BATCHES_PER_TASK) -> PushSummary:
+def sync_push_due(
+    *, connection_id: int, max_batches: int = MAX_BATCHES_PER_TASK, later: bool = False
+) -> PushSummary:
     """Push the connection's due records, batch after batch, within its rate limit.
 
     Where the provider allows several calls at once (Xero: 5), a task that claims a full
     batch enqueues another, which takes the next batch meanwhile: up to one fewer batches
     than that are in flight, each in its own concurrency slot. A task that finds every slot
-    taken stops: the slot holders carry on until nothing is due.
+    taken stops: the slot holders carry on until nothing is due. `later` is a push that was
+    scheduled (a rate limit's wait, a retry's back-off) rather than asked for now.
     """
+    push_started(connection_id, later=later)
     total = PushSummary()
     connection = Connection.objects.filter(pk=connection_id).first()
     provider = registry.get(connection.provider) if connection else None

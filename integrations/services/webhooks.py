@@ -1,15 +1,19 @@
-"""The webhook inbox: store verified events once, answer at once, apply them in a task.
+"""The webhook inbox: store verified events once, answer at once, apply them in tasks.
 
-An event whose apply task the broker refused stays stored with no `queued_at`, and the
-provider is told to deliver again (5xx or 429): its redelivery sends the task, and the sweeper
-sends whatever is left received but not applied, so a broker outage loses no event.
+A delivery costs one INSERT … ON CONFLICT DO NOTHING and, at most, one dispatcher message:
+while a dispatcher is queued or running (it holds DISPATCH_KEY), a request adds nothing to
+the broker. The dispatcher sends the apply task of every stored event not yet queued. When
+neither the key's store nor the broker answers, the provider is told to deliver again (5xx
+or 429): its redelivery wakes a dispatcher, and the sweeper sends whatever is left received
+but not applied, so a broker outage loses no event.
 """
 
 import datetime
 import logging
 import traceback
 
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,12 +30,159 @@ UNQUEUED_AFTER = datetime.timedelta(minutes=1)
 
 
 class WebhookQueueDown(Exception):
-    """The event is stored but its apply task could not be sent."""
+    """The event is stored but nothing could be woken to apply it."""
+
+
+# The one pending dispatch: while this key is held, a dispatcher is queued or running and
+# will see every event committed before it lets go, so a request adds nothing to the queue.
+DISPATCH_KEY = "webhooks:dispatch"
+DISPATCH_HOLD_SECONDS = 30
+DISPATCH_BATCH = 200
+
+_COLUMNS = ("provider", "event_key", "payload", "body", "received_at", "state", "attempts", "error")
+
+
+def webhook_store(
+    *, provider: registry.Provider, events: list[registry.InboundEvent], body: bytes = b""
+) -> int:
+    """Store each event, with the delivery's raw `body`, unless its key was seen before (a
+    replay is a no-op), in one statement; then make sure a dispatcher will queue their
+    apply tasks.
+
+    Returns how many were new. Any refusal by the database other than a known key is
+    raised. Raises WebhookQueueDown, after storing, when no dispatcher could be woken: the
+    stored events wait for the provider's redelivery or the sweeper.
+    """
+    if not events:
+        return 0
+    keys = [event.key[:255] for event in events]
+    created = _insert_new(provider.key, keys, [event.payload for event in events], body)
+    if created < len(set(keys)) and not _waiting(provider.key, keys):
+        # Only replays of events already on their way: nothing to wake.
+        return created
+    webhook_wake()
+    return created
+
+
+def _insert_new(provider_key: str, keys: list[str], payloads: list, body: bytes) -> int:
+    """INSERT … ON CONFLICT DO NOTHING: one round trip, no transaction of its own."""
+    meta = WebhookEvent._meta
+    fields = [meta.get_field(name) for name in _COLUMNS]
+    now = timezone.now()
+    params: list = []
+    seen: set[str] = set()
+    rows = 0
+    for key, payload in zip(keys, payloads, strict=True):
+        if key in seen:
+            continue
+        seen.add(key)
+        values = (provider_key, key, payload, body, now, WebhookEvent.State.RECEIVED, 0, "")
+        params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+        rows += 1
+    # Only names from the model and placeholders go into the text; the values are parameters.
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    columns = ", ".join(quote(f.column) for f in fields)
+    conflict = f"{quote('provider')}, {quote('event_key')}"
+    sql = " ".join(
+        (
+            f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}",  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {pk}",
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return len(cursor.fetchall())
+
+
+def _waiting(provider_key: str, keys: list[str]) -> bool:
+    """Whether a replayed event is still waiting to be queued (stored while nothing could be
+    woken): its redelivery wakes the dispatcher."""
+    return WebhookEvent.objects.filter(
+        provider=provider_key,
+        event_key__in=keys,
+        state=WebhookEvent.State.RECEIVED,
+        queued_at__isnull=True,
+    ).exists()
+
+
+def webhook_wake() -> None:
+    """Queue a dispatcher unless one is queued or running already. Raises WebhookQueueDown
+    when neither the lock nor the broker answers."""
+    from integrations.tasks import dispatch_webhooks_task
+
+    try:
+        if not cache.add(DISPATCH_KEY, 1, timeout=DISPATCH_HOLD_SECONDS):
+            return
+        dispatch_webhooks_task.delay()
+    except Exception as error:
+        logger.warning("Could not wake the webhook dispatcher", exc_info=True)
+        _let_go()
+        raise WebhookQueueDown("Webhook events are stored but not queued") from error
+
+
+def _let_go() -> None:
+    try:
+        cache.delete(DISPATCH_KEY)
+    except Exception:
+        logger.warning("Could not release the webhook dispatcher's key", exc_info=True)
+
+
+def webhook_dispatch() -> int:
+    """Send the apply task of every stored event not yet queued, a batch at a time, then let
+    go of the dispatch key and look once more: an event committed after the last batch
+    either found the key held (and is seen here) or took it (and queued a dispatcher)."""
+    sent = 0
+    while True:
+        batch = _claim_unqueued()
+        if batch:
+            sent += _send_applies(batch)
+            cache.touch(DISPATCH_KEY, DISPATCH_HOLD_SECONDS)
+            continue
+        _let_go()
+        if not _unqueued().exists() or not cache.add(DISPATCH_KEY, 1, DISPATCH_HOLD_SECONDS):
+            return sent
+
+
+def _unqueued():
+    return WebhookEvent.objects.filter(state=WebhookEvent.State.RECEIVED, queued_at__isnull=True)
+
+
+def _claim_unqueued() -> list[int]:
+    with transaction.atomic():
+        ids = list(
+            _unqueued()
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:DISPATCH_BATCH]
+        )
+        if ids:
+            WebhookEvent.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+    return ids
+
+
+def _send_applies(event_ids: list[int]) -> int:
+    """Publish the apply tasks on one producer; what the broker refuses is unclaimed again
+    (for the sweeper) and the error raised."""
+    from integrations.tasks import apply_webhook_task
+
+    sent = 0
+    try:
+        with apply_webhook_task.app.producer_or_acquire() as producer:
+            for event_id in event_ids:
+                apply_webhook_task.apply_async((event_id,), producer=producer)
+                sent += 1
+    except Exception:
+        WebhookEvent.objects.filter(pk__in=event_ids[sent:]).update(queued_at=None)
+        _let_go()
+        raise
+    return sent
 
 
 def enqueue_apply(event_id: int) -> None:
-    """Send the apply task once the current transaction commits; raises WebhookQueueDown
-    (from the commit) when the broker refuses it."""
+    """Send one event's apply task once the current transaction commits; raises
+    WebhookQueueDown (from the commit) when the broker refuses it."""
     transaction.on_commit(lambda: _send_apply(event_id))
 
 
@@ -44,67 +195,6 @@ def _send_apply(event_id: int) -> None:
         logger.warning("Could not queue webhook event %s", event_id, exc_info=True)
         WebhookEvent.objects.filter(pk=event_id).update(queued_at=None)
         raise WebhookQueueDown(f"Webhook event {event_id} is stored but not queued") from error
-
-
-def webhook_store(
-    *, provider: registry.Provider, events: list[registry.InboundEvent], body: bytes = b""
-) -> int:
-    """Store each event, with the delivery's raw `body`, unless its key was seen before (a
-    replay is a no-op, unless the first delivery could not be queued: then this one queues
-    it).
-
-    Returns how many were new. A concurrent duplicate resolves to the row that won; any other
-    refusal by the database is raised. Raises WebhookQueueDown after storing everything when
-    some apply task could not be sent.
-    """
-    created = 0
-    queue_down: WebhookQueueDown | None = None
-    for event in events:
-        key = event.key[:255]
-        try:
-            with transaction.atomic():
-                row = WebhookEvent.objects.create(
-                    provider=provider.key,
-                    event_key=key,
-                    payload=event.payload,
-                    body=body,
-                    queued_at=timezone.now(),
-                )
-                enqueue_apply(row.pk)
-            created += 1
-        except IntegrityError:
-            if not _seen_before(provider.key, key):
-                raise
-            if not _queue_unqueued(provider.key, key):
-                logger.info("Webhook %s %s seen before; ignored", provider.key, event.key)
-        except WebhookQueueDown as error:
-            created += 1
-            queue_down = error
-    if queue_down is not None:
-        raise queue_down
-    return created
-
-
-def _seen_before(provider_key: str, key: str) -> bool:
-    """Whether an IntegrityError on storing was the unique key (a replay), not a value the
-    database refused."""
-    return WebhookEvent.objects.filter(provider=provider_key, event_key=key).exists()
-
-
-def _queue_unqueued(provider_key: str, key: str) -> bool:
-    """A redelivery of an event stored while the broker was down: queue it now."""
-    with transaction.atomic():
-        updated = WebhookEvent.objects.filter(
-            provider=provider_key,
-            event_key=key,
-            state=WebhookEvent.State.RECEIVED,
-            queued_at__isnull=True,
-        ).update(queued_at=timezone.now())
-        if updated:
-            event_id = WebhookEvent.objects.only("pk").get(provider=provider_key, event_key=key).pk
-            logger.info("Webhook %s %s redelivered before it was queued", provider_key, key)
-            enqueue_apply(event_id)
-    return bool(updated)
 
 
 def webhook_sweep(

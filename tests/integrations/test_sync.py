@@ -17,6 +17,7 @@ from integrations.models import Connection, SyncActivity, SyncRecord
 from integrations.ratelimit import RateLimiter
 from integrations.services.records import sync_record_write
 from integrations.services.sync import (
+    enqueue_push,
     sync_now,
     sync_push_due,
     sync_resume_after_reconnect,
@@ -181,9 +182,9 @@ def test_push_in_batches_marks_synced_and_counts(org, connection):
 
 
 class SentPushes(list):
-    """push_connection_task.apply_async as the broker receives it."""
+    """push_connection_task.apply_async as the broker receives it: each message's countdown."""
 
-    def __call__(self, args, countdown=0):
+    def __call__(self, args, kwargs=None, countdown=0):
         self.append(countdown)
 
 
@@ -205,8 +206,38 @@ def test_a_full_batch_enqueues_another_push_so_the_next_batch_goes_meanwhile(
     responses.post(PUSH_URL, json=ok_items("x1", "x2"))
     with django_capture_on_commit_callbacks(execute=True):
         sync_push_due(connection_id=connection.pk, max_batches=1)
-    # One for the next batch, sent before this one was pushed; one because more may be due.
-    assert sent_pushes == [0, 0]
+    # One for the next batch, sent before this one was pushed; it also serves "more may be
+    # due", asked for while it waits to start.
+    assert sent_pushes == [0]
+
+
+def test_one_push_message_waits_per_connection_however_many_changes_ask(
+    org, connection, sent_pushes, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(20):
+            finalised_invoice(org)
+    assert sent_pushes == [0]
+
+    sync_push_due(connection_id=connection.pk, max_batches=0)  # the task starts
+    with django_capture_on_commit_callbacks(execute=True):
+        finalised_invoice(org)
+    assert sent_pushes == [0, 0]  # a change after the start needs a message of its own
+
+
+def test_pushes_for_later_keep_the_earliest_scheduled(
+    connection, sent_pushes, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_push(connection.pk, countdown=30)
+        enqueue_push(connection.pk, countdown=45)  # served by the one in 30 s
+        enqueue_push(connection.pk, countdown=10)  # sooner: sent
+        enqueue_push(connection.pk)  # now: a message of its own
+    assert sent_pushes == [30, 10, 0]
+    sync_push_due(connection_id=connection.pk, later=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_push(connection.pk, countdown=45)
+    assert sent_pushes == [30, 10, 0, 45]
 
 
 @responses.activate

@@ -151,7 +151,7 @@ def test_a_value_the_database_refuses_is_not_taken_for_a_replay(webhook_keys, pr
     body = encode(DELIVERIES[provider]())
     refused = IntegrityError("CHECK constraint failed: JSON_VALID")
 
-    with mock.patch.object(WebhookEvent.objects, "create", side_effect=refused):
+    with mock.patch("integrations.services.webhooks._insert_new", side_effect=refused):
         response = post(provider, body)
 
     assert response.status_code == 400

@@ -17,7 +17,7 @@ from django.utils import timezone
 from integrations import registry
 from integrations.errors import RateLimited
 from integrations.models import WebhookEvent
-from integrations.services.webhooks import WebhookApplyFailed, webhook_apply
+from integrations.services.webhooks import WebhookApplyFailed, webhook_apply, webhook_dispatch
 
 KEY = b"webhook-signing-key"
 URL = "/webhooks/signer/"
@@ -68,16 +68,19 @@ def payload(*events) -> bytes:
     return json.dumps({"events": list(events)}).encode()
 
 
-def test_verified_event_is_stored_and_applied_after_commit(
-    signer, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = post(payload({"id": "evt-1", "invoice": "abc"}))
+def test_verified_event_is_stored_and_its_apply_sent_by_the_dispatcher(signer, broker):
+    response = post(payload({"id": "evt-1", "invoice": "abc"}))
     assert response.status_code == 200
     assert response.content == b""
     event = WebhookEvent.objects.get()
-    assert event.state == WebhookEvent.State.RECEIVED
-    assert len(callbacks) == 1
+    assert (event.state, event.queued_at) == (WebhookEvent.State.RECEIVED, None)
+    assert (broker.woken, broker.sent) == (1, [])
+
+    assert webhook_dispatch() == 1
+    assert broker.sent == [event.pk]
+    event.refresh_from_db()
+    assert event.queued_at is not None
+    assert webhook_dispatch() == 0  # sent once
 
     assert webhook_apply(event_id=event.pk) == WebhookEvent.State.APPLIED
     assert APPLIED == ["evt-1"]
@@ -104,12 +107,13 @@ def test_malformed_body_is_400_never_500(signer, body):
     assert not WebhookEvent.objects.exists()
 
 
-def test_replayed_event_is_a_no_op(signer, django_capture_on_commit_callbacks):
+def test_replayed_event_is_a_no_op(signer, broker):
     body = payload({"id": "evt-1"})
-    with django_capture_on_commit_callbacks(execute=True):
-        assert post(body).status_code == 200
-        assert post(body).status_code == 200
+    assert post(body).status_code == 200
+    webhook_dispatch()
+    assert post(body).status_code == 200
     assert WebhookEvent.objects.count() == 1
+    assert broker.woken == 1  # the replay of a queued event wakes nothing
     event = WebhookEvent.objects.get()
     assert webhook_apply(event_id=event.pk) == WebhookEvent.State.APPLIED
     assert webhook_apply(event_id=event.pk) == WebhookEvent.State.APPLIED
@@ -139,24 +143,6 @@ def test_store_failure_answers_the_providers_retry_status(signer, monkeypatch):
     assert post(payload({"id": "evt-1"})).status_code == 429
 
 
-class Broker:
-    """apply_webhook_task.delay as the broker answers it: down (refusing) or up (recording)."""
-
-    def __init__(self, monkeypatch):
-        self.down, self.sent = False, []
-        monkeypatch.setattr("integrations.tasks.apply_webhook_task.delay", self.delay)
-
-    def delay(self, event_id):
-        if self.down:
-            raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379.")
-        self.sent.append(event_id)
-
-
-@pytest.fixture
-def broker(monkeypatch):
-    return Broker(monkeypatch)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_an_event_the_broker_refuses_is_kept_and_the_provider_asked_to_deliver_again(
     signer, broker
@@ -168,11 +154,35 @@ def test_an_event_the_broker_refuses_is_kept_and_the_provider_asked_to_deliver_a
     assert (event.state, event.queued_at) == (WebhookEvent.State.RECEIVED, None)
 
     broker.down = False
-    assert post(body).status_code == 200  # the redelivery queues the stored event
+    assert post(body).status_code == 200  # the redelivery wakes the dispatcher
+    assert broker.woken == 1
+    assert webhook_dispatch() == 1
     assert broker.sent == [event.pk]
     assert post(body).status_code == 200  # and a later one is a replay again
-    assert broker.sent == [event.pk]
+    assert webhook_dispatch() == 0
+    assert (broker.woken, broker.sent) == (1, [event.pk])
     assert WebhookEvent.objects.count() == 1
+
+
+def test_a_request_adds_nothing_to_the_queue_while_a_dispatcher_is_on_its_way(signer, broker):
+    for n in range(5):
+        assert post(payload({"id": f"evt-{n}"})).status_code == 200
+    assert broker.woken == 1
+    assert webhook_dispatch() == 5
+    assert len(broker.sent) == 5
+    assert post(payload({"id": "evt-5"})).status_code == 200  # the dispatcher let go
+    assert broker.woken == 2
+
+
+def test_the_dispatcher_gives_back_what_the_broker_refused(signer, broker):
+    post(payload({"id": "evt-1"}, {"id": "evt-2"}))
+    broker.down = True
+    with pytest.raises(kombu.exceptions.OperationalError):
+        webhook_dispatch()
+    assert WebhookEvent.objects.filter(queued_at__isnull=True).count() == 2
+    broker.down = False
+    assert post(payload({"id": "evt-3"})).status_code == 200  # the key was let go
+    assert webhook_dispatch() == 3
 
 
 @pytest.mark.django_db(transaction=True)

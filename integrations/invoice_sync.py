@@ -13,6 +13,7 @@ from invoicing.extensions import Badge
 from invoicing.models import Invoice
 
 from . import registry
+from .fixes import fix_steps
 from .models import Connection, SyncRecord
 
 
@@ -122,7 +123,17 @@ def sync_panel_context(request, invoice: Invoice) -> dict[str, Any] | None:
 def sync_row(
     request, *, provider: registry.Provider, invoice: Invoice, record: SyncRecord | None
 ) -> dict[str, Any]:
-    """One provider's line in the sync panel: its badge, the reason, and the action."""
+    """One provider's line in the sync panel: its badge, the reason with what to fix, and
+    the action."""
+    steps = {}
+    if record is not None:
+        steps = fix_steps(
+            [record],
+            provider=provider,
+            organisation_id=invoice.organisation_id,
+            membership=request.membership,
+            back_to=reverse("invoicing:invoice_detail", args=[invoice.pk]),
+        )
     return {
         "provider": provider,
         "badge": badge(provider=provider, invoice=invoice, record=record),
@@ -132,4 +143,5 @@ def sync_row(
         "failed_url": reverse("sync:failed", args=[provider.key]),
         "finalised": invoice.status != Invoice.Status.DRAFT,
         "remote_url": record.remote_url if record and record.external_id else "",
+        "fix_steps": steps.get(record.pk, []) if record else [],
     }

@@ -14,6 +14,7 @@ from invoicing.models import Invoice
 from invoicing.selectors import invoice_get
 
 from . import registry
+from .fixes import fix_steps
 from .invoice_sync import badge, sync_row
 from .models import Connection
 from .selectors import failed_records, record_for
@@ -104,4 +105,14 @@ def failed_view(request, provider: str):
         )
         return redirect("sync:failed", provider=provider.key)
     page = Paginator(failed_records(connection=connection), 50).get_page(request.GET.get("page"))
-    return render(request, "integrations/failed.html", {"provider": provider, "page": page})
+    steps = fix_steps(
+        page.object_list,
+        provider=provider,
+        organisation_id=request.organisation.pk,
+        membership=request.membership,
+        back_to=request.get_full_path(),
+    )
+    rows = [(record, steps.get(record.pk, [])) for record in page.object_list]
+    return render(
+        request, "integrations/failed.html", {"provider": provider, "page": page, "rows": rows}
+    )

@@ -220,7 +220,7 @@ def sync_requeue_fixed(*, record_ids: Collection[int], fixed: str) -> int:
                 result="info",
                 subject=_subject(queued[0]) if len(queued) == 1 else "",
                 message=f"{_invoice_count(len(queued))} queued again after the fix: {fixed}",
-                details={"records": [record.pk for record in queued]},
+                details={"records": len(queued)},
             )
             enqueue_push(connection.pk)
     return len(records)

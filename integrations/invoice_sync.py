@@ -13,6 +13,7 @@ from invoicing.extensions import Badge
 from invoicing.models import Invoice
 
 from . import registry
+from .fixes import fix_steps
 from .models import Connection, SyncRecord
 
 # Added to the URL a pending badge or sync line polls: the answer that finds it settled
@@ -20,11 +21,14 @@ from .models import Connection, SyncRecord
 WAS_PENDING = "pending"
 
 
-def syncing_connections(organisation: Organisation) -> list[tuple[registry.Provider, Connection]]:
-    """Active connections whose provider shows a badge on invoices."""
+def syncing_connections(
+    organisation: Organisation, states: Sequence[str] = (Connection.State.ACTIVE,)
+) -> list[tuple[registry.Provider, Connection]]:
+    """Connections in `states` (active ones, unless told) whose provider shows a badge on
+    invoices."""
     pairs = []
     for connection in Connection.objects.filter(
-        organisation=organisation, state=Connection.State.ACTIVE
+        organisation=organisation, state__in=states
     ).order_by("provider"):
         provider = registry.get(connection.provider)
         if provider is not None and provider.synced_label:
@@ -99,10 +103,13 @@ def invoice_badges(
 
 def sync_panel_context(request, invoice: Invoice) -> dict[str, Any] | None:
     """The invoice page's sync panel: the badge and Sync now of each syncing connection whose
-    provider takes this kind of invoice."""
+    provider takes this kind of invoice. An interrupted connection (waiting for a reconnect)
+    shows its line only where the invoice failed on it, to say what to fix."""
     pairs = [
         (provider, connection)
-        for provider, connection in syncing_connections(invoice.organisation)
+        for provider, connection in syncing_connections(
+            invoice.organisation, Connection.LINKED_STATES
+        )
         if not provider.push_refusal(invoice)
     ]
     if not pairs:
@@ -115,29 +122,56 @@ def sync_panel_context(request, invoice: Invoice) -> dict[str, Any] | None:
             object_id=invoice.pk,
         )
     }
-    return {
-        "sync_rows": [
-            sync_row(request, provider=provider, invoice=invoice, record=records.get(c.pk))
-            for provider, c in pairs
-        ]
-    }
+    rows = [
+        sync_row(
+            request,
+            provider=provider,
+            invoice=invoice,
+            record=records.get(c.pk),
+            active=c.is_active,
+        )
+        for provider, c in pairs
+        if c.is_active or _failed(records.get(c.pk))
+    ]
+    return {"sync_rows": rows} if rows else None
+
+
+def _failed(record: SyncRecord | None) -> bool:
+    return record is not None and record.state == SyncRecord.State.FAILED
 
 
 def sync_row(
-    request, *, provider: registry.Provider, invoice: Invoice, record: SyncRecord | None
+    request,
+    *,
+    provider: registry.Provider,
+    invoice: Invoice,
+    record: SyncRecord | None,
+    active: bool = True,
 ) -> dict[str, Any]:
-    """One provider's line in the sync panel: its badge, the reason, and the action."""
+    """One provider's line in the sync panel: its badge, the reason with what to fix, and
+    the action."""
     shown = badge(provider=provider, invoice=invoice, record=record)
     row_url = reverse("sync:row", args=[provider.key, invoice.pk])
+    steps = {}
+    if record is not None:
+        steps = fix_steps(
+            [record],
+            provider=provider,
+            organisation_id=invoice.organisation_id,
+            membership=request.membership,
+            back_to=reverse("invoicing:invoice_detail", args=[invoice.pk]),
+        )
     return {
         "provider": provider,
         "badge": shown,
-        "can_sync": bool(request.membership and request.membership.can(provider.sync_capability)),
+        "can_sync": active
+        and bool(request.membership and request.membership.can(provider.sync_capability)),
         "sync_url": reverse("sync:sync_now", args=[provider.key, invoice.pk]),
         "row_url": f"{row_url}?{WAS_PENDING}=1" if shown and not shown.settled else row_url,
         "failed_url": reverse("sync:failed", args=[provider.key]),
         "finalised": invoice.status != Invoice.Status.DRAFT,
         "remote_url": record.remote_url if record and record.external_id else "",
+        "fix_steps": steps.get(record.pk, []) if record else [],
     }
 
 

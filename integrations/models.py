@@ -94,6 +94,9 @@ class SyncRecord(TenantModel):
     badge_note = models.CharField(max_length=200, blank=True)  # orange badge text, e.g. a void
     remote_status = models.CharField(max_length=40, blank=True)  # the provider's own status
     remote_url = models.URLField(max_length=500, blank=True)  # opens it on the provider's side
+    # Where a failed record's reason is fixed (errors.Fix.as_json: kind, ids, fields); {} when
+    # nowhere. Shown beside the reason; saving that thing queues the record again.
+    fix = models.JSONField(default=dict, blank=True)
     # The provider's own scratch data (marks, totals, rounds); the hub never reads it.
     details = models.JSONField(default=dict, blank=True)
     # The last Retry failed that sent this record again (the failed page follows it).

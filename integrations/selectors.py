@@ -432,6 +432,7 @@ _ACTION_LABELS = {
     "credentials": "Credentials updated",
     "enable": "Enabled",
     "disable": "Disabled",
+    "requeue": "Queued again",
 }
 
 

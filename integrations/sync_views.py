@@ -15,6 +15,7 @@ from invoicing.models import Invoice
 from invoicing.selectors import invoice_get
 
 from . import registry
+from .fixes import fix_steps
 from .invoice_sync import WAS_PENDING, badge, failed_toast, sync_row
 from .models import Connection, SyncRecord
 from .retry_progress import retry_progress
@@ -143,7 +144,15 @@ def failed_view(request, provider: str):
         return redirect("sync:failed", provider=provider.key)
     retry = retry_progress(connection=connection)
     page = Paginator(failed_records(connection=connection), 50).get_page(request.GET.get("page"))
-    context = {"provider": provider, "page": page, "retry": retry}
+    steps = fix_steps(
+        page.object_list,
+        provider=provider,
+        organisation_id=request.organisation.pk,
+        membership=request.membership,
+        back_to=request.get_full_path(),
+    )
+    rows = [(record, steps.get(record.pk, [])) for record in page.object_list]
+    context = {"provider": provider, "page": page, "retry": retry, "rows": rows}
     if not request.htmx:
         return render(request, FAILED_PAGE, context)
     response = render(request, f"{FAILED_PAGE}#failed-content", context)

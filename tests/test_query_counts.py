@@ -129,3 +129,39 @@ def test_integrations_overview_counts_failed_and_waiting_in_one_query(owner_clie
     assert len(with_22) == len(with_2), "\n".join(with_22)
     assert sum("integrations_syncrecord" in sql for sql in with_22) == 1
     assert "11 failed · 11 waiting" in visible_text(owner_client.get(url))
+
+
+def test_failed_list_queries_do_not_grow_with_rows(owner_client, org):
+    """Each row names what to fix (a nominal code, a customer, the connection), read in one
+    query per kind for the page."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from integrations.models import Connection, SyncRecord
+
+    connection = Connection.objects.create(organisation=org, provider="xero", state="active")
+    fixes = (
+        lambda: {"kind": "nominal_codes", "ids": [NominalCodeFactory(organisation=org).pk]},
+        lambda: {"kind": "customer", "ids": [CustomerFactory(organisation=org).pk]},
+        lambda: {"kind": "supplier", "ids": [SupplierFactory(organisation=org).pk]},
+        lambda: {"kind": "connection"},
+    )
+
+    def add(count):
+        for n in range(count):
+            SyncRecord.objects.create(
+                organisation=org,
+                connection=connection,
+                object_type=ContentType.objects.get_for_model(Invoice),
+                object_id=make_invoice(org, finalise=True).pk,
+                state="failed",
+                reason_text="Sync failed for a reason",
+                fix=fixes[n % len(fixes)](),
+            )
+
+    url = reverse("sync:failed", args=["xero"])
+    add(8)
+    with_8 = queries_for(owner_client, url)
+    add(24)
+    with_32 = queries_for(owner_client, url)
+
+    assert len(with_32) == len(with_8), "\n".join(with_32)

@@ -323,7 +323,7 @@ class _BatchPush:
                         party, existing.contact_id
                     )
                     continue
-            outcomes[(type(party), party.pk)] = mapping.contact_failure(result.errors)
+            outcomes[(type(party), party.pk)] = mapping.contact_failure(result.errors, party)
         return outcomes
 
     def _remember_contact(self, party, contact_id: str) -> str:
@@ -424,7 +424,7 @@ class _BatchPush:
                 if create:
                     changes["maybe_created"] = False  # Xero said no: nothing was created
                 _save_details([item], **changes)
-                self._fail(item.record, mapping.invoice_failure(result))
+                self._fail(item.record, mapping.invoice_failure(result, item.lines))
 
     def _synced(self, item: _Item, result: InvoiceResult, *, key_round: int) -> None:
         details = mapping.push_details(item.invoice, result)

@@ -8,7 +8,8 @@ cannot lose an invoice. Workers claim records with SKIP LOCKED, so two never pus
 
 import datetime
 import logging
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from integrations import registry
 from integrations.errors import (
+    CONNECTION,
     ConnectionNotActive,
     IntegrationError,
     NeedsUser,
@@ -82,6 +84,7 @@ def _mark_pending(*, connection: Connection, obj: models.Model, force: bool = Fa
     record.label = str(obj)[:100]
     record.reason_code = ""
     record.reason_text = ""
+    record.fix = {}
     if force:
         record.attempts = 0
         record.force = True
@@ -154,6 +157,7 @@ def sync_retry_failed(*, connection: Connection, actor: AbstractBaseUser | None)
         record.queued_at = timezone.now()
         record.next_attempt_at = None
         record.reason_code = record.reason_text = ""
+        record.fix = {}
         record.force = True
         record.save()
     if failed:
@@ -169,22 +173,71 @@ def sync_retry_failed(*, connection: Connection, actor: AbstractBaseUser | None)
 
 
 def sync_resume_after_reconnect(*, connection: Connection) -> int:
-    """Records that failed only because the connection was down go back to pending."""
-    count = SyncRecord.objects.filter(
-        connection=connection,
-        state=SyncRecord.State.FAILED,
-        reason_code__in=RESUME_ON_RECONNECT,
-    ).update(
-        state=SyncRecord.State.PENDING,
-        attempts=0,
-        queued_at=timezone.now(),
-        next_attempt_at=None,
-        reason_code="",
-        reason_text="",
+    """Records that failed only because the connection was down (or whose fix is to
+    reconnect) go back to pending. Called by every way of connecting again, in the
+    transaction that made the connection active."""
+    waiting = SyncRecord.objects.filter(
+        connection=connection, state=SyncRecord.State.FAILED
+    ).filter(Q(reason_code__in=RESUME_ON_RECONNECT) | Q(fix__kind=CONNECTION))
+    provider = registry.get(connection.provider)
+    name = provider.name if provider else connection.provider
+    return sync_requeue_fixed(
+        record_ids=list(waiting.values_list("pk", flat=True)), fixed=f"{name} reconnected"
     )
-    if count:
-        enqueue_push(connection.pk)
-    return count
+
+
+def sync_requeue_fixed(*, record_ids: Collection[int], fixed: str) -> int:
+    """Failed records whose fix was just saved go back to pending with their attempts reset,
+    and are pushed once the transaction commits; the activity log says they were queued
+    again after the fix (`fixed` says what was fixed). Records no longer failed are left
+    alone. Call inside the transaction that saved the fix."""
+    if not record_ids:
+        return 0
+    now = timezone.now()
+    by_connection: dict[int, list[SyncRecord]] = defaultdict(list)
+    with transaction.atomic():
+        records = list(
+            SyncRecord.objects.select_for_update()
+            .filter(pk__in=list(record_ids), state=SyncRecord.State.FAILED)
+            .order_by("pk")
+        )
+        for record in records:
+            record.state = SyncRecord.State.PENDING
+            record.attempts = 0
+            record.queued_at = now
+            record.next_attempt_at = None
+            record.reason_code = record.reason_text = ""
+            record.fix = {}
+            by_connection[record.connection_id].append(record)
+        SyncRecord.objects.bulk_update(
+            records,
+            [
+                "state",
+                "attempts",
+                "queued_at",
+                "next_attempt_at",
+                "reason_code",
+                "reason_text",
+                "fix",
+            ],
+        )
+        for connection in Connection.objects.filter(pk__in=list(by_connection)):
+            queued = by_connection[connection.pk]
+            activity_record(
+                connection=connection,
+                record=queued[0] if len(queued) == 1 else None,
+                action="requeue",
+                result="info",
+                subject=_subject(queued[0]) if len(queued) == 1 else "",
+                message=f"{_invoice_count(len(queued))} queued again after the fix: {fixed}",
+                details={"records": len(queued)},
+            )
+            enqueue_push(connection.pk)
+    return len(records)
+
+
+def _invoice_count(count: int) -> str:
+    return "1 invoice" if count == 1 else f"{count} invoices"
 
 
 def _claim(connection: Connection, limit: int) -> list[SyncRecord]:
@@ -224,6 +277,7 @@ def _record_synced(connection: Connection, result: registry.PushResult) -> None:
         "attempts": 0,
         "reason_code": "",
         "reason_text": "",
+        "fix": {},
         "last_synced_at": now,
         "next_attempt_at": None,
         "force": False,
@@ -251,8 +305,10 @@ def _record_failed(connection: Connection, record: SyncRecord, error: Integratio
     message = str(error)
     with transaction.atomic():
         record = SyncRecord.objects.select_for_update().get(pk=record.pk)
+        record.fix = {}
         if isinstance(error, NeedsUser):
             failed_text = REASON_TEXT.get(error.reason_code, message)
+            record.fix = error.fix.as_json() if error.fix else {}
             decision = None
         else:
             record.attempts += 1
@@ -284,6 +340,7 @@ def _record_failed(connection: Connection, record: SyncRecord, error: Integratio
                 "next_attempt_at",
                 "force",
                 "attempts",
+                "fix",
             ]
         )
     if decision is not None and not decision.give_up:
@@ -330,7 +387,7 @@ def _push_batch(
         unchanged = fingerprint and fingerprint == record.fingerprint and record.external_id
         if unchanged and not record.force:
             SyncRecord.objects.filter(pk=record.pk).update(
-                state=SyncRecord.State.SYNCED, next_attempt_at=None
+                state=SyncRecord.State.SYNCED, next_attempt_at=None, fix={}
             )
             continue
         to_push.append(record)

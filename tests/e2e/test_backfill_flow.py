@@ -47,8 +47,10 @@ def test_owner_sends_earlier_invoices_to_xero_and_sees_the_figures(
     expect(section).to_contain_text(f"Send {earlier} earlier invoices to Xero")
 
     # Only what is dated up to a week ago: the demo's invoice of 5 days ago stays behind.
-    section.get_by_label("From").fill((today - datetime.timedelta(days=100)).isoformat())
-    section.get_by_label("To").fill((today - datetime.timedelta(days=7)).isoformat())
+    section.get_by_label("From", exact=True).fill(
+        (today - datetime.timedelta(days=100)).isoformat()
+    )
+    section.get_by_label("To", exact=True).fill((today - datetime.timedelta(days=7)).isoformat())
     chosen = earlier - 1
     send = section.get_by_role("button", name=f"Send {chosen} earlier invoices to Xero")
     expect(send).to_be_visible()

@@ -285,6 +285,37 @@ def test_a_broker_that_refuses_the_message_loses_nothing(
     assert backfill.state == Backfill.State.QUEUED  # the sweeper sends it once the broker is back
 
 
+def test_it_finishes_only_once_none_of_its_invoices_is_pending(org, owner):
+    from integrations.tasks import push_connection_task
+
+    first, second = earlier(org, 2)
+    connection = connect(org)
+    backfill = started(connection, owner)
+    answer(backfill, synced=[first, second])
+    SyncRecord.objects.filter(pk=SyncRecord.objects.get(object_id=second.pk).pk).update(
+        state=SyncRecord.State.PENDING, next_attempt_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+
+    push_connection_task(connection.pk)  # one still waits for its retry: still running
+    assert Backfill.objects.get().state == Backfill.State.RUNNING
+
+    answer(backfill, failed=[second])
+    backfill_sweep()
+    finished = Backfill.objects.get()
+    assert (finished.state, finished.sent, finished.failed) == (Backfill.State.DONE, 1, 1)
+
+
+def test_the_database_allows_one_unfinished_back_fill_per_connection(org):
+    from django.db import IntegrityError, transaction
+
+    connection = connect(org)
+    Backfill.objects.create(organisation=org, connection=connection, total=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Backfill.objects.create(organisation=org, connection=connection, total=1)
+    Backfill.objects.update(state=Backfill.State.DONE)
+    Backfill.objects.create(organisation=org, connection=connection, total=1)
+
+
 def test_durations_read_as_words():
     assert duration_text(datetime.timedelta(seconds=0.4)) == "less than a second"
     assert duration_text(datetime.timedelta(seconds=1)) == "1 second"

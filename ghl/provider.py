@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.capabilities import INVOICES_MANAGE
@@ -143,6 +144,10 @@ class GhlProvider(registry.Provider):
 
     def push_refusal(self, obj: Any) -> str:
         return push.refusal(obj)
+
+    def backfill_scope(self, *, connection: Connection) -> Q | None:
+        """Sales invoices with something left to pay: what a GoHighLevel payment link is for."""
+        return Q(kind=Invoice.Kind.SALES, status__in=selectors.COLLECTABLE)
 
     def fingerprint(self, *, record: SyncRecord) -> str:
         return push.invoice_fingerprint(record)

@@ -86,3 +86,33 @@ class CredentialsForm(forms.Form):
                 typed = self.stored.get(declared.name, "")
             values[declared.name] = typed
         return values
+
+
+class BackfillRangeForm(forms.Form):
+    """The invoice dates of a back-fill; either end may be left empty (no limit)."""
+
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date for From, like 2025-01-31."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date for To, like 2025-12-31."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise forms.ValidationError("The From date must be on or before the To date.")
+        return cleaned
+
+    def range(self) -> dict:
+        return {
+            "date_from": self.cleaned_data["date_from"],
+            "date_to": self.cleaned_data["date_to"],
+        }

@@ -103,6 +103,10 @@ class SyncRecord(TenantModel):
     retry = models.ForeignKey(
         "SyncRetry", on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
     )
+    # The back-fill that first marked this record, whose progress counts it.
+    backfill = models.ForeignKey(
+        "Backfill", on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
+    )
 
     class Meta:
         constraints = [
@@ -136,6 +140,56 @@ class SyncRetry(TenantModel):
 
     def __str__(self) -> str:
         return f"Retry failed on {self.connection_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Backfill(TenantModel):
+    """An owner's request to send the invoices finalised before a connection was made: they
+    are not sent automatically. Queued while its invoices are being marked pending, running
+    while they are pushed, done with its figures once none is pending."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    UNFINISHED_STATES = (State.QUEUED, State.RUNNING)
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="backfills")
+    # On the invoice date, both ends included; empty means no limit on that side.
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    # The count offered when it started, then the number of invoices actually marked.
+    total = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    # Last time its marking task made progress: the sweeper sends the task again after a gap.
+    marked_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The figures at the end, kept as they were when it finished.
+    sent = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="one_unfinished_backfill_per_connection",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "marked_at"])]
+
+    def __str__(self) -> str:
+        return f"Back-fill {self.pk} of {self.connection_id} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state == self.State.DONE
 
 
 class SyncActivity(TenantModel):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
+
 from accounts.capabilities import INVOICES_MANAGE, capability_register
 from invoicing.extensions import register_payment_source
 
@@ -214,6 +216,13 @@ class Provider:
         """Whether invoices go to the provider by themselves on this connection (its auto-sync
         switched on). The overview says "syncing is on" only while they do."""
         return True
+
+    def backfill_scope(self, *, connection: Connection) -> Q | None:
+        """The invoices a back-fill may send on this connection, as a filter on Invoice (the
+        hub adds: finalised before the connection, not void, no record yet); None when the
+        provider takes no invoices. A provider that refuses some invoices (push_refusal) or
+        has toggles for kinds narrows it to what it takes."""
+        return Q() if self.synced_label else None
 
     def fingerprint(self, *, record: SyncRecord) -> str:
         """A digest of what would be pushed for the record now; equal digests are not pushed

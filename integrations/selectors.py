@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.contenttypes.models import ContentType
@@ -23,8 +24,14 @@ from invoicing.models import Invoice
 from . import registry
 from .auth import Credentials, NoAuth, OAuth2
 from .errors import ConnectionNotActive
-from .forms import CredentialsForm
+from .forms import BackfillRangeForm, CredentialsForm
 from .models import Connection, SyncActivity, SyncRecord
+from .services.backfill import (
+    backfill_count,
+    backfill_current,
+    backfill_offered,
+    backfill_progress,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -473,3 +480,29 @@ def failed_records(*, connection: Connection) -> QuerySet[SyncRecord]:
         .annotate(invoice_number=Subquery(numbers))
         .order_by("-last_attempt_at", "-pk")
     )
+
+
+def backfill_offer(
+    provider: registry.Provider, connection: Connection, form: BackfillRangeForm
+) -> dict[str, Any]:
+    """ "Send N earlier invoices to …" for the range in `form`; no count while it has errors."""
+    count = backfill_count(connection=connection, **form.range()) if form.is_valid() else None
+    return {"provider": provider, "form": form, "count": count}
+
+
+def backfill_section(card: Card) -> dict[str, Any] | None:
+    """A provider page's back-fill section: the last back-fill's progress or figures, and the
+    offer while none is under way and there are earlier invoices. None: no section."""
+    connection = card.connection
+    if card.error or not backfill_offered(connection=connection):
+        return None
+    backfill = backfill_current(connection=connection)
+    progress = backfill_progress(backfill=backfill) if backfill else None
+    offer = None
+    if progress is None or progress.finished:
+        offer = backfill_offer(card.provider, connection, BackfillRangeForm({}))
+        if not offer["count"]:
+            offer = None
+    if progress is None and offer is None:
+        return None
+    return {"provider": card.provider, "progress": progress, "offer": offer}

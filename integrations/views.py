@@ -125,6 +125,7 @@ def provider_page(request, provider: str):
             "current_key": provider.key,
             "section": section,
             "section_failed": section_failed,
+            "backfill": selectors.backfill_section(card),
         },
     )
     return _allow_connect_redirects(response, [card])

@@ -165,3 +165,46 @@ def test_failed_list_queries_do_not_grow_with_rows(owner_client, org):
     with_32 = queries_for(owner_client, url)
 
     assert len(with_32) == len(with_8), "\n".join(with_32)
+
+
+def test_xero_tab_offering_earlier_invoices_counts_them_in_one_query(owner_client, org):
+    """Settings → Integrations → Xero with its "Send N earlier invoices" offer, and with a
+    back-fill under way: the same queries for 5 earlier invoices as for 30."""
+    from django.utils import timezone
+
+    from integrations.models import Connection, SyncRecord
+    from integrations.services.backfill import backfill_mark, backfill_start
+
+    url = reverse("integrations:provider", args=["xero"])
+
+    def connect():
+        Connection.objects.all().delete()
+        return Connection.objects.create(
+            organisation=org, provider="xero", state="active", connected_at=timezone.now()
+        )
+
+    add_sales_invoices(org, 5)
+    connect()
+    offer_5 = queries_for(owner_client, url)
+    add_sales_invoices(org, 25)
+    connection = connect()
+    offer_30 = queries_for(owner_client, url)
+    assert "Send 30 earlier invoices to Xero" in owner_client.get(url).content.decode()
+    assert len(offer_30) == len(offer_5), "\n".join(offer_30)
+
+    backfill = backfill_start(connection=connection, actor=None)
+    backfill_mark(backfill_id=backfill.pk)
+    progress_url = reverse("integrations:backfill_progress", args=["xero"])
+
+    def answered(count):
+        pks = SyncRecord.objects.order_by("pk").values("pk")[:count]
+        SyncRecord.objects.filter(pk__in=pks).update(state="synced")
+
+    answered(5)
+    running_5, progress_5 = queries_for(owner_client, url), queries_for(owner_client, progress_url)
+    answered(25)
+    assert "25 of 30 sent" in owner_client.get(url).content.decode()
+    running_25 = queries_for(owner_client, url)
+    progress_25 = queries_for(owner_client, progress_url)
+    assert len(running_25) == len(running_5), "\n".join(running_25)
+    assert len(progress_25) == len(progress_5), "\n".join(progress_25)

@@ -19,6 +19,7 @@ from typing import Any
 from celery.schedules import crontab
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
 from accounts.capabilities import ACCOUNTANT, STAFF
 from integrations import registry
@@ -161,6 +162,9 @@ class XeroProvider(registry.Provider):
             or self.toggle_value(connection, "sync_purchases")
         )
 
+    # The toggle that says whether each kind of invoice goes to Xero.
+    _KIND_TOGGLES = {Invoice.Kind.SALES: "sync_sales", Invoice.Kind.PURCHASE: "sync_purchases"}
+
     def wants(self, *, connection: Connection, obj: Any, change: str) -> bool:
         if not isinstance(obj, Invoice) or change not in (signals.FINALISED, signals.UPDATED):
             # Payments are one-way (Xero → Torqueflow) and voids are not sent: applying a
@@ -169,8 +173,7 @@ class XeroProvider(registry.Provider):
             return False
         if not self.toggle_value(connection, "auto_sync"):
             return False
-        kind_toggle = {Invoice.Kind.SALES: "sync_sales", Invoice.Kind.PURCHASE: "sync_purchases"}
-        toggle = kind_toggle.get(obj.kind)
+        toggle = self._KIND_TOGGLES.get(obj.kind)
         if toggle is None or not self.toggle_value(connection, toggle):
             return False
         if obj.status in (Invoice.Status.DRAFT, Invoice.Status.VOID):
@@ -185,6 +188,16 @@ class XeroProvider(registry.Provider):
             object_type=ContentType.objects.get_for_model(Invoice),
             object_id=obj.pk,
         ).exists()
+
+    def backfill_scope(self, *, connection: Connection) -> Q | None:
+        """The kinds the owner syncs (Sync sales / purchase invoices): a back-fill is asked
+        for by hand, so the master Auto-sync switch does not stop it, as with Sync now."""
+        kinds = [
+            kind
+            for kind, toggle in self._KIND_TOGGLES.items()
+            if self.toggle_value(connection, toggle)
+        ]
+        return Q(kind__in=kinds)
 
     def fingerprint(self, *, record: SyncRecord) -> str:
         return push.invoice_fingerprint(record)

@@ -9,7 +9,7 @@ cannot lose an invoice. Workers claim records with SKIP LOCKED, so two never pus
 import datetime
 import logging
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -90,6 +90,42 @@ def _mark_pending(*, connection: Connection, obj: models.Model, force: bool = Fa
         record.force = True
     record.save()
     return record
+
+
+def sync_mark_pending_many(
+    *,
+    connection: Connection,
+    model: type[models.Model],
+    objects: Sequence[tuple[int, str]],
+    backfill_id: int | None = None,
+) -> None:
+    """Mark many objects with no record on the connection pending in one insert, as Sync now
+    would (whatever the provider's automatic rules say), and push them once this commits.
+
+    `objects` are (pk, label) pairs. One that has a record meanwhile (a Sync now pressed on
+    it) keeps its record as it is: nothing is marked twice.
+    """
+    content_type = ContentType.objects.get_for_model(model)
+    now = timezone.now()
+    SyncRecord.objects.bulk_create(
+        [
+            SyncRecord(
+                organisation_id=connection.organisation_id,
+                connection=connection,
+                object_type=content_type,
+                object_id=pk,
+                state=SyncRecord.State.PENDING,
+                queued_at=now,
+                label=label[:100],
+                force=True,
+                backfill_id=backfill_id,
+            )
+            for pk, label in objects
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    enqueue_push(connection.pk)
 
 
 def sync_object_changed(*, obj: models.Model, organisation_id: int, change: str) -> int:

@@ -70,6 +70,8 @@ class GhlProvider(registry.Provider):
         ),
     )
     synced_label = "Pushed to GHL"
+    short_name = "GHL"
+    synced_word = "Pushed"
     sync_action_label = "Push to GHL"
     sync_capability = INVOICES_MANAGE
     # GoHighLevel allows 100 requests per 10 s per location; a push is up to three requests

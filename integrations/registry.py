@@ -153,6 +153,10 @@ class Provider:
     account_label: str = "Account ID"
     # The badge on an invoice the provider holds, e.g. "Synced to Xero".
     synced_label: str = ""
+    # Where space is short (the invoice list, a badge per provider): the provider's short
+    # name ("GHL"; the name when empty) and the word for synced ("Synced", "Pushed").
+    short_name: str = ""
+    synced_word: str = "Synced"
     # Who may press Sync now for this provider, and what the button says.
     sync_capability: str = INVOICES_MANAGE
     sync_action_label: str = "Sync now"

@@ -14,7 +14,7 @@ from invoicing.models import Invoice
 from invoicing.selectors import invoice_get
 
 from . import registry
-from .invoice_sync import badge, sync_row
+from .invoice_sync import badge, compact_badge, sync_row
 from .models import Connection
 from .selectors import failed_records, record_for
 from .services.sync import sync_now, sync_retry_failed
@@ -41,6 +41,8 @@ def _require(request, capability: str) -> None:
 
 def _badge_html(request, provider, connection, invoice) -> tuple[str, bool]:
     shown = badge(provider=provider, invoice=invoice, record=record_for(connection, invoice))
+    if request.GET.get("compact"):  # the invoice list's form
+        shown = compact_badge(provider=provider, shown=shown)
     html = render_to_string("invoicing/_badge.html", {"badge": shown}, request=request)
     return html, shown is None or shown.settled
 

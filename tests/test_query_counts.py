@@ -93,3 +93,49 @@ def test_customer_list_queries_do_not_grow_with_rows(owner_client, org):
     with_30 = queries_for(owner_client, url)
 
     assert len(with_30) == len(with_5)
+
+
+def test_invoice_list_with_every_kind_of_sync_badge_does_not_grow_with_rows(owner_client, org):
+    """Two active providers (each invoice sent to both), and history from an account one of
+    them moved away from: the badges are read in bulk."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from integrations.models import Connection, PastSyncRecord, SyncRecord
+
+    invoice_type = ContentType.objects.get_for_model(Invoice)
+    connections = [
+        Connection.objects.create(organisation=org, provider=key, state="active")
+        for key in ("xero", "ghl")
+    ]
+
+    def add(count):
+        for _ in range(count):
+            invoice = make_invoice(org, customer=CustomerFactory(organisation=org), finalise=True)
+            for connection in connections:
+                SyncRecord.objects.update_or_create(
+                    connection=connection,
+                    object_type=invoice_type,
+                    object_id=invoice.pk,
+                    defaults={"organisation": org, "state": "synced", "external_id": "x"},
+                )
+            PastSyncRecord.objects.create(
+                organisation=org,
+                provider="xero",
+                remote_account_name="Old organisation",
+                object_type=invoice_type,
+                object_id=invoice.pk,
+                external_id="old",
+                archived_at=timezone.now(),
+            )
+
+    url = reverse("invoicing:sales_list")
+    add(3)
+    with_3 = queries_for(owner_client, url)
+    add(20)
+    with_23 = queries_for(owner_client, url)
+    page = owner_client.get(url).content.decode()
+    assert page.count(">Xero: Synced</span>") == 23
+    assert page.count(">GHL: Pushed</span>") == 23
+    assert page.count(">Was in Old organisation</span>") == 23
+    assert len(with_23) == len(with_3), "\n".join(with_23)

@@ -112,9 +112,9 @@ def test_invoice_list_with_every_kind_of_sync_badge_does_not_grow_with_rows(owne
     def add(count):
         for _ in range(count):
             invoice = make_invoice(org, customer=CustomerFactory(organisation=org), finalise=True)
-            for connection in connections:
+            for linked in connections:
                 SyncRecord.objects.update_or_create(
-                    connection=connection,
+                    connection=linked,
                     object_type=invoice_type,
                     object_id=invoice.pk,
                     defaults={"organisation": org, "state": "synced", "external_id": "x"},

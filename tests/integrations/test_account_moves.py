@@ -399,3 +399,25 @@ def test_the_chooser_refuses_an_account_the_consent_did_not_reach(owner_client, 
     assert "Choose one of the accounts you authorised." in plain(response)
     connection.refresh_from_db()
     assert connection.remote_account_id == OLD["id"]
+
+
+@responses.activate
+def test_reconnect_needed_keeps_waiting_until_the_choice_then_resumes(
+    org, owner_client, connection, django_capture_on_commit_callbacks
+):
+    Connection.objects.filter(pk=connection.pk).update(state=Connection.State.REQUIRES_REAUTH)
+    invoice = make_invoice(org, finalise=True)  # fails as "Connection not active"
+    consent(owner_client, OLD, NEW)
+    connection.refresh_from_db()
+    assert connection.state == Connection.State.REQUIRES_REAUTH
+    assert "Keep Alpha Heating (Ledger) to resume syncing there" in plain(
+        owner_client.get(reverse("integrations:index"))
+    )
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        owner_client.post(reverse("integrations:choose", args=["ledger"]), {"account": OLD["id"]})
+
+    connection.refresh_from_db()
+    assert (connection.state, connection.access_token) == ("active", "access-new")
+    assert SyncRecord.objects.get(object_id=invoice.pk).state == SyncRecord.State.PENDING
+    assert len(callbacks) == 1

@@ -16,10 +16,12 @@ import pytest
 import responses
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection as db_connection
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from integrations import registry
+from integrations.errors import TransientError
 from integrations.models import Connection, PastSyncRecord, SyncActivity, SyncRecord
 from integrations.services.connections import connection_disconnect
 from integrations.services.history import sync_records_archive
@@ -421,3 +423,26 @@ def test_reconnect_needed_keeps_waiting_until_the_choice_then_resumes(
     assert (connection.state, connection.access_token) == ("active", "access-new")
     assert SyncRecord.objects.get(object_id=invoice.pk).state == SyncRecord.State.PENDING
     assert len(callbacks) == 1
+
+
+def test_a_push_answered_after_the_move_leaves_the_fresh_set_alone(org, ledger, connection):
+    """The owner confirms the move while a worker waits for the old account's answer."""
+    from integrations.services.sync import sync_push_due
+
+    invoice = make_invoice(org, finalise=True)  # pending on the old account
+
+    def push(*, connection, records):
+        with transaction.atomic():
+            locked = Connection.objects.select_for_update().get(pk=connection.pk)
+            sync_records_archive(connection=locked)
+        return [registry.PushResult(record=r, external_id="LATE-1") for r in records] + [
+            registry.PushResult(record=r, error=TransientError("late")) for r in records
+        ]
+
+    ledger.push = push
+    summary = sync_push_due(connection_id=connection.pk)
+
+    assert summary.pushed == 1 and summary.failed == 1  # answered, and nothing raised
+    assert not SyncRecord.objects.filter(object_id=invoice.pk).exists()
+    connection.refresh_from_db()
+    assert connection.invoices_synced == 0

@@ -446,3 +446,16 @@ def test_a_push_answered_after_the_move_leaves_the_fresh_set_alone(org, ledger, 
     assert not SyncRecord.objects.filter(object_id=invoice.pk).exists()
     connection.refresh_from_db()
     assert connection.invoices_synced == 0
+
+
+@responses.activate
+def test_disconnecting_while_a_choice_waits_drops_the_new_consent_too(
+    org, owner, owner_client, connection
+):
+    consent(owner_client, OLD, NEW)
+    connection_disconnect(connection=connection, actor=owner)
+    connection.refresh_from_db()
+    assert connection.pending_token is None and connection.access_token is None
+    assert "remote_accounts" not in connection.settings
+    response = owner_client.get(reverse("integrations:choose", args=["ledger"]))
+    assert response.status_code == 302  # nothing left to choose

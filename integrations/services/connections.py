@@ -129,7 +129,7 @@ def connection_consented(
             setattr(connection, name, value)
         connection.pending_token = None
         connection.state = Connection.State.SETUP_INCOMPLETE
-    connection.connected_by = actor
+        connection.connected_by = actor
     connection.save()
     return connection
 

@@ -72,6 +72,8 @@ class GhlProvider(registry.Provider):
     )
     synced_label = "Pushed to GHL"
     manual_sync_hint = "Auto-push is off: invoices go when you push them"
+    short_name = "GHL"
+    synced_word = "Pushed"
     sync_action_label = "Push to GHL"
     sync_capability = INVOICES_MANAGE
     # GoHighLevel allows 100 requests per 10 s per location; a push is up to three requests

@@ -16,6 +16,9 @@ class ToggleForm(forms.Form):
 
 
 class ChooseAccountForm(forms.Form):
+    """One of the accounts a consent reached (selectors.account_choices); a linked
+    connection's own account is offered first as "Keep <name>", and starts selected."""
+
     account = forms.ChoiceField(
         widget=forms.RadioSelect,
         label="Account",
@@ -23,9 +26,18 @@ class ChooseAccountForm(forms.Form):
     )
 
     def __init__(self, *args, accounts: list[dict], **kwargs):
+        current = next((a for a in accounts if a.get("current")), None)
+        if current is not None:
+            kwargs.setdefault("initial", {"account": current["id"]})
         super().__init__(*args, **kwargs)
         self.fields["account"].choices = [
-            (str(a.get("id", "")), str(a.get("name") or a.get("id", ""))) for a in accounts
+            (
+                str(a.get("id", "")),
+                f"Keep {a.get('name') or a.get('id')}"
+                if a.get("current")
+                else str(a.get("name") or a.get("id", "")),
+            )
+            for a in accounts
         ]
         self.fields["account"].error_messages["invalid_choice"] = (
             "Choose one of the accounts you authorised."

@@ -38,6 +38,10 @@ class Connection(TenantModel):
     # What an owner typed into a Credentials provider's form, {field name: value}; each value
     # is encrypted on its own (the names stay readable).
     credentials = EncryptedJSONField(default=dict, blank=True)
+    # The token answer (JSON) of a consent given while the connection was already linked,
+    # kept until the owner chooses an account (settings["remote_accounts"] lists what it
+    # reached); the connection goes on with its own tokens meanwhile.
+    pending_token = EncryptedTextField(blank=True, null=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
@@ -190,6 +194,28 @@ class Backfill(TenantModel):
     @property
     def finished(self) -> bool:
         return self.state == self.State.DONE
+
+
+class PastSyncRecord(TenantModel):
+    """Where a local object was in a remote account that a connection no longer points at:
+    its records were made there, so they became history when the connection moved on."""
+
+    provider = models.CharField(max_length=40)
+    remote_account_id = models.CharField(max_length=100, blank=True)
+    remote_account_name = models.CharField(max_length=255, blank=True)
+    object_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    external_id = models.CharField(max_length=100)
+    remote_url = models.URLField(max_length=500, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["archived_at", "pk"]
+        indexes = [models.Index(fields=["organisation", "object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type_id}:{self.object_id} was in {self.provider} {self.external_id}"
 
 
 class SyncActivity(TenantModel):

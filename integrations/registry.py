@@ -157,6 +157,10 @@ class Provider:
     synced_label: str = ""
     # What the overview says while invoices do not go by themselves (syncs_automatically).
     manual_sync_hint: str = "Automatic syncing is off: invoices go when you sync them"
+    # Where space is short (the invoice list, a badge per provider): the provider's short
+    # name ("GHL"; the name when empty) and the word for synced ("Synced", "Pushed").
+    short_name: str = ""
+    synced_word: str = "Synced"
     # Who may press Sync now for this provider, and what the button says.
     sync_capability: str = INVOICES_MANAGE
     sync_action_label: str = "Sync now"

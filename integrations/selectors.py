@@ -24,7 +24,7 @@ from invoicing.models import Invoice
 from . import registry
 from .auth import Credentials, NoAuth, OAuth2
 from .errors import ConnectionNotActive
-from .forms import BackfillRangeForm, CredentialsForm
+from .forms import BackfillRangeForm, ChooseAccountForm, CredentialsForm
 from .models import Connection, SyncActivity, SyncRecord
 from .services.backfill import (
     backfill_count,
@@ -41,7 +41,7 @@ ACTIVITY_PAGE_SIZE = 50
 
 # Connection rows are read without their tokens and credentials: the page never shows them,
 # and each one would be decrypted for nothing.
-_TOKEN_FIELDS = ("access_token", "refresh_token", "credentials")
+_TOKEN_FIELDS = ("access_token", "refresh_token", "credentials", "pending_token")
 
 State = Connection.State
 
@@ -112,6 +112,9 @@ class Card:
     form: CredentialsForm | None = None
     # Failed and waiting invoices, on an active connection whose provider syncs them.
     backlog: Backlog | None = None
+    # A linked connection that a new consent may move: which account to keep syncing with.
+    chooser: ChooseAccountForm | None = None
+    current_reached: bool = False
 
     @property
     def key(self) -> str:
@@ -247,6 +250,8 @@ def _status(
         and connection.settings.get("remote_accounts")
     ):
         hint = "Choose which {name} account to connect"
+    elif state in _LINKED_STATES and accounts_to_choose(connection):
+        hint = "Choose which {name} account to sync with"
     return Status(state, label, _TONES.get(state, "orange"), hint.format(name=provider.name))
 
 
@@ -307,8 +312,13 @@ def build_card(
     )
     if isinstance(auth, OAuth2):
         config = provider.oauth_config()
+        choices = account_choices(connection) if linked else []
         card = replace(
             card,
+            chooser=ChooseAccountForm(accounts=choices, auto_id=f"{provider.key}-choose-%s")
+            if choices
+            else None,
+            current_reached=any(c["current"] and c["reached"] for c in choices),
             remote_accounts=tuple(accounts_to_choose(connection)),
             configured=config.configured,
             authorize_origin=_origin(config.authorize_url) if config.configured else "",
@@ -403,10 +413,63 @@ def stored_credentials(connection: Connection | None) -> dict[str, str]:
 
 
 def accounts_to_choose(connection: Connection | None) -> list[dict]:
-    """The accounts a consent reached, while the connection waits for the user to pick one."""
-    if connection is None or connection.state != State.SETUP_INCOMPLETE:
+    """The accounts a consent reached, while the connection waits for the owner to pick one:
+    a connection still being set up, or one linked to an account that a new consent may
+    move (it goes on syncing there meanwhile)."""
+    if connection is None:
         return []
-    return [a for a in connection.settings.get("remote_accounts", []) if isinstance(a, dict)]
+    if connection.state != State.SETUP_INCOMPLETE and connection.state not in _LINKED_STATES:
+        return []
+    return [
+        a
+        for a in connection.settings.get("remote_accounts", [])
+        if isinstance(a, dict) and a.get("id")
+    ]
+
+
+def account_choices(connection: Connection | None) -> list[dict]:
+    """What the chooser offers: each account reached ({id, name, current, reached}), the
+    linked connection's own account first, even when the consent no longer reached it
+    (keeping it then keeps the tokens it has)."""
+    reached = accounts_to_choose(connection)
+    if not reached:
+        return []
+    current_id = connection.remote_account_id if connection.state in _LINKED_STATES else ""
+    choices = [
+        {
+            "id": str(a["id"]),
+            "name": str(a.get("name") or a["id"]),
+            "current": bool(current_id) and a["id"] == current_id,
+            "reached": True,
+        }
+        for a in reached
+    ]
+    if current_id and not any(c["current"] for c in choices):
+        name = connection.remote_account_name or current_id
+        choices.append({"id": current_id, "name": name, "current": True, "reached": False})
+    return sorted(choices, key=lambda c: not c["current"])
+
+
+@dataclass(frozen=True)
+class AccountMove:
+    """Choosing `new` moves a connection away from the account its records were made in."""
+
+    account_id: str
+    old: str
+    new: str
+
+
+def account_move(connection: Connection | None, chosen: dict) -> AccountMove | None:
+    if connection is None or not connection.remote_account_id:
+        return None
+    if chosen["id"] == connection.remote_account_id:
+        return None
+    old = connection.remote_account_name or connection.remote_account_id
+    return AccountMove(account_id=chosen["id"], old=old, new=chosen["name"])
+
+
+def current_account_reached(connection: Connection | None) -> bool:
+    return any(c["current"] and c["reached"] for c in account_choices(connection))
 
 
 def integration_card(*, organisation: Organisation, provider: registry.Provider) -> Card:

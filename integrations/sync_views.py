@@ -16,7 +16,7 @@ from invoicing.selectors import invoice_get
 
 from . import registry
 from .fixes import fix_steps
-from .invoice_sync import WAS_PENDING, badge, failed_toast, sync_row
+from .invoice_sync import WAS_PENDING, badge, compact_badge, failed_toast, sync_row
 from .models import Connection, SyncRecord
 from .retry_progress import retry_progress
 from .selectors import failed_records, record_for
@@ -45,6 +45,8 @@ def _require(request, capability: str) -> None:
 
 def _badge_html(request, provider, invoice, record) -> tuple[str, bool]:
     shown = badge(provider=provider, invoice=invoice, record=record)
+    if request.GET.get("compact"):  # the invoice list's form
+        shown = compact_badge(provider=provider, shown=shown)
     html = render_to_string("invoicing/_badge.html", {"badge": shown}, request=request)
     return html, shown is None or shown.settled
 

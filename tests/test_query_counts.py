@@ -208,3 +208,49 @@ def test_xero_tab_offering_earlier_invoices_counts_them_in_one_query(owner_clien
     progress_25 = queries_for(owner_client, progress_url)
     assert len(running_25) == len(running_5), "\n".join(running_25)
     assert len(progress_25) == len(progress_5), "\n".join(progress_25)
+
+
+def test_invoice_list_with_every_kind_of_sync_badge_does_not_grow_with_rows(owner_client, org):
+    """Two active providers (each invoice sent to both), and history from an account one of
+    them moved away from: the badges are read in bulk."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from integrations.models import Connection, PastSyncRecord, SyncRecord
+
+    invoice_type = ContentType.objects.get_for_model(Invoice)
+    connections = [
+        Connection.objects.create(organisation=org, provider=key, state="active")
+        for key in ("xero", "ghl")
+    ]
+
+    def add(count):
+        for _ in range(count):
+            invoice = make_invoice(org, customer=CustomerFactory(organisation=org), finalise=True)
+            for linked in connections:
+                SyncRecord.objects.update_or_create(
+                    connection=linked,
+                    object_type=invoice_type,
+                    object_id=invoice.pk,
+                    defaults={"organisation": org, "state": "synced", "external_id": "x"},
+                )
+            PastSyncRecord.objects.create(
+                organisation=org,
+                provider="xero",
+                remote_account_name="Old organisation",
+                object_type=invoice_type,
+                object_id=invoice.pk,
+                external_id="old",
+                archived_at=timezone.now(),
+            )
+
+    url = reverse("invoicing:sales_list")
+    add(3)
+    with_3 = queries_for(owner_client, url)
+    add(20)
+    with_23 = queries_for(owner_client, url)
+    page = owner_client.get(url).content.decode()
+    assert page.count(">Xero: Synced</span>") == 23
+    assert page.count(">GHL: Pushed</span>") == 23
+    assert page.count(">Was in Old organisation</span>") == 23
+    assert len(with_23) == len(with_3), "\n".join(with_23)

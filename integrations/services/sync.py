@@ -321,7 +321,11 @@ def _record_synced(connection: Connection, result: registry.PushResult) -> None:
     for name in ("fingerprint", "remote_status", "remote_url"):
         if getattr(result, name):
             fields[name] = getattr(result, name)
-    sync_record_write(record, fields=fields, data=result.details, drop=result.drop)
+    try:
+        sync_record_write(record, fields=fields, data=result.details, drop=result.drop)
+    except SyncRecord.DoesNotExist:
+        _record_gone(connection, record)
+        return
     Connection.objects.filter(pk=connection.pk).update(
         invoices_synced=F("invoices_synced") + (1 if first_time else 0), last_sync_at=now
     )
@@ -340,7 +344,11 @@ def _record_failed(connection: Connection, record: SyncRecord, error: Integratio
     Decided on the row as it is now, under its lock: only the push's own fields are written."""
     message = str(error)
     with transaction.atomic():
-        record = SyncRecord.objects.select_for_update().get(pk=record.pk)
+        locked = SyncRecord.objects.select_for_update().filter(pk=record.pk).first()
+        if locked is None:
+            _record_gone(connection, record)
+            return
+        record = locked
         record.fix = {}
         if isinstance(error, NeedsUser):
             failed_text = REASON_TEXT.get(error.reason_code, message)
@@ -388,6 +396,16 @@ def _record_failed(connection: Connection, record: SyncRecord, error: Integratio
         result=result,
         subject=_subject(record),
         message=message,
+    )
+
+
+def _record_gone(connection: Connection, record: SyncRecord) -> None:
+    """The connection moved to another account while this push was on its way: its records
+    went to history, and what came back belongs to the account it left."""
+    logger.info(
+        "Record %s of connection %s left with a move to another account during its push",
+        record.pk,
+        connection.pk,
     )
 
 

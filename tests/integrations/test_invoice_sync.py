@@ -81,12 +81,15 @@ def test_badges_show_each_state_with_its_hover_text(org, owner_client, connectio
 
     html = owner_client.get(reverse("invoicing:sales_list")).content.decode()
 
-    assert html.count(">Synced to Ledger</span>") == 1
-    assert 'title="Last synced' in html
-    assert html.count(">Pending</span>") == 1
-    assert 'hx-trigger="every 1s"' in html  # the pending badge polls
-    assert 'title="Unmapped nominal code">Sync failed</span>' in html
-    assert ">Not synced</span>" not in html  # the list shows only what was sent
+    # The list's compact form: the provider and one word, the full text in the hover.
+    assert html.count(">Ledger: Synced</span>") == 1
+    assert 'title="Synced to Ledger. Last synced' in html
+    assert html.count(">Ledger: Pending</span>") == 1
+    assert 'hx-trigger="every 1s"' in html  # the pending badge polls, in its compact form
+    assert f"invoices/{pending.pk}/badge/?pending=1&amp;compact=1" in html
+    assert 'title="Ledger: Failed. Unmapped nominal code">Ledger: Failed</span>' in html
+    assert 'title="Ledger: Not synced. Not sent to Ledger yet. Sync now sends it.">' in html
+    assert html.count(">Ledger: Not synced</span>") == 1  # `never`; the draft shows nothing
     assert f"badge/{draft.pk}" not in html
     never_page = visible_text(owner_client.get(detail_url(never)))
     assert "Ledger Not synced Not sent to Ledger yet. Sync now sends it." in never_page

@@ -351,7 +351,7 @@ def test_a_list_badge_that_turns_red_says_so_and_one_that_arrives_does_not(
     failing, arriving = invoices_in(org, connection, "pending", "pending")
     listed = text(staff_client.get(reverse("invoicing:sales_list")))
     badge_url = reverse("sync:badge", args=["ledger", failing.pk])
-    assert f'hx-get="{badge_url}?pending=1"' in listed
+    assert f'hx-get="{badge_url}?pending=1&amp;compact=1"' in listed
 
     set_record(connection, failing, "failed", reason_text="")
     set_record(connection, arriving, "synced", last_synced_at=timezone.now())

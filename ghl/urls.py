@@ -1,6 +1,10 @@
 from django.urls import path
 
+from torqueflow.numbers import register_id_converter
+
 from . import views
+
+register_id_converter()
 
 app_name = "ghl"
 

@@ -1,16 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, register_converter
-from django.urls.converters import get_converters
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.views import settings_index, settings_security
 from integrations.webhook_views import webhook_receive
-from torqueflow.numbers import IdConverter
+from torqueflow.numbers import register_id_converter
 
-# Before any app's URLs are read: they name their ids `<id:pk>`. (Tests reload this module.)
-if "id" not in get_converters():
-    register_converter(IdConverter, "id")
+register_id_converter()
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="invoicing:sales_list"), name="home"),

@@ -29,7 +29,11 @@ def syncing_connections(organisation: Organisation) -> list[tuple[registry.Provi
 
 
 def badge(
-    *, provider: registry.Provider, invoice: Invoice, record: SyncRecord | None
+    *,
+    provider: registry.Provider,
+    invoice: Invoice,
+    record: SyncRecord | None,
+    connection: Connection | None = None,
 ) -> Badge | None:
     refresh_url = reverse("sync:badge", args=[provider.key, invoice.pk])
     note = record.badge_note if record else ""
@@ -59,10 +63,13 @@ def badge(
         )
     when = timezone.localtime(record.last_synced_at) if record.last_synced_at else None
     title = f"Last synced {when:%d %b %Y %H:%M}" if when else "Synced"
+    if note:
+        return Badge(label=note, tone="orange", title=f"{title}. {note}", refresh_url=refresh_url)
+    hint = provider.badge_hint(connection) if connection is not None else ""
     return Badge(
-        label=note or provider.synced_label,
-        tone="orange" if note else "green",
-        title=f"{title}. {note}" if note else title,
+        label=provider.synced_label,
+        tone="green",
+        title=f"{title}. {hint}" if hint else title,
         refresh_url=refresh_url,
     )
 
@@ -88,7 +95,9 @@ def invoice_badges(
             # In a list, an invoice that was never sent shows nothing: its page says
             # "Not synced" beside the provider's name, where it cannot be misread.
             if record is not None:
-                badges.append(badge(provider=provider, invoice=invoice, record=record))
+                badges.append(
+                    badge(provider=provider, invoice=invoice, record=record, connection=connection)
+                )
         result[invoice.pk] = badges
     return result
 
@@ -113,19 +122,30 @@ def sync_panel_context(request, invoice: Invoice) -> dict[str, Any] | None:
     }
     return {
         "sync_rows": [
-            sync_row(request, provider=provider, invoice=invoice, record=records.get(c.pk))
+            sync_row(
+                request,
+                provider=provider,
+                invoice=invoice,
+                record=records.get(c.pk),
+                connection=c,
+            )
             for provider, c in pairs
         ]
     }
 
 
 def sync_row(
-    request, *, provider: registry.Provider, invoice: Invoice, record: SyncRecord | None
+    request,
+    *,
+    provider: registry.Provider,
+    invoice: Invoice,
+    record: SyncRecord | None,
+    connection: Connection | None = None,
 ) -> dict[str, Any]:
     """One provider's line in the sync panel: its badge, the reason, and the action."""
     return {
         "provider": provider,
-        "badge": badge(provider=provider, invoice=invoice, record=record),
+        "badge": badge(provider=provider, invoice=invoice, record=record, connection=connection),
         "can_sync": bool(request.membership and request.membership.can(provider.sync_capability)),
         "sync_url": reverse("sync:sync_now", args=[provider.key, invoice.pk]),
         "row_url": reverse("sync:row", args=[provider.key, invoice.pk]),

@@ -40,14 +40,23 @@ def _require(request, capability: str) -> None:
 
 
 def _badge_html(request, provider, connection, invoice) -> tuple[str, bool]:
-    shown = badge(provider=provider, invoice=invoice, record=record_for(connection, invoice))
+    shown = badge(
+        provider=provider,
+        invoice=invoice,
+        record=record_for(connection, invoice),
+        connection=connection,
+    )
     html = render_to_string("invoicing/_badge.html", {"badge": shown}, request=request)
     return html, shown is None or shown.settled
 
 
 def _row_html(request, provider, connection, invoice) -> tuple[str, bool]:
     row = sync_row(
-        request, provider=provider, invoice=invoice, record=record_for(connection, invoice)
+        request,
+        provider=provider,
+        invoice=invoice,
+        record=record_for(connection, invoice),
+        connection=connection,
     )
     html = render_to_string("integrations/_invoice_sync_row.html", {"row": row}, request=request)
     return html, row["badge"] is None or row["badge"].settled

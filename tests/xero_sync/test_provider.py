@@ -95,7 +95,9 @@ def test_toggles(xero):
     assert toggles["sync_sales"].label == "Sync sales invoices"
     assert toggles["sync_purchases"].label == "Sync purchase invoices"
     assert toggles["sync_sales"].parent == toggles["sync_purchases"].parent == "auto_sync"
-    assert all(toggles[key].default is True for key in ("auto_sync", "sync_sales", "sync_purchases"))
+    assert all(
+        toggles[key].default is True for key in ("auto_sync", "sync_sales", "sync_purchases")
+    )
     # Payments are one-way (Xero → Torqueflow) unless the owner turns this on.
     assert toggles["send_payments"].label == "Send payments recorded in Torqueflow to Xero"
     assert toggles["send_payments"].default is False

@@ -40,7 +40,6 @@ from invoicing.services.audit import audit_record
 from invoicing.services.invoices import invoice_void
 from invoicing.services.payments import payment_delete, payment_record
 
-from . import payments_out
 from .client import InvoiceState, PaymentState, XeroClient
 
 logger = logging.getLogger(__name__)
@@ -266,7 +265,13 @@ class _Apply:
         }
         sent: dict[str, tuple[Payment, SyncRecord]] = {}
         in_flight: list[Payment] = []
-        for pk, record in payments_out.payment_records(self.connection, list(rows)).items():
+        records = SyncRecord.objects.filter(
+            connection=self.connection,
+            object_type=ContentType.objects.get_for_model(Payment),
+            object_id__in=list(rows),
+        )
+        for record in records:
+            pk = record.object_id
             if record.external_id:
                 sent[record.external_id] = (rows[pk], record)
             elif record.details.get("maybe_created") and not rows[pk].is_deleted:

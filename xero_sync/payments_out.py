@@ -41,6 +41,7 @@ from invoicing.services.audit import audit_record
 
 from . import mapping
 from .client import Account, PaymentResult, XeroClient
+from .inbound import PAYMENT_SOURCE
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ NO_ACCOUNT_REASON = "payments_account_missing"
 REFUSED_REASON = "payment_refused"
 NOT_SENT_HINT = "Payments recorded in Torqueflow are not sent to Xero."
 ALREADY_DELETED = "already been deleted"
-XERO_SOURCE = "xero"  # inbound.PAYMENT_SOURCE.key; payments Xero made are never sent back
+# Payments Xero made (recorded here under "Xero Sync") are never sent back.
+XERO_SOURCE = PAYMENT_SOURCE.key
 
 
 # --- settings -------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ ACCOUNT = "payments_account"
 NO_ACCOUNT = "Choose the account payments go to on the Xero page"
 NO_ACCOUNT_REASON = "payments_account_missing"
 REFUSED_REASON = "payment_refused"
+PAYMENT_REASONS = (NO_ACCOUNT_REASON, REFUSED_REASON)
 NOT_SENT_HINT = "Payments recorded in Torqueflow are not sent to Xero."
 ALREADY_DELETED = "already been deleted"
 # Payments Xero made (recorded here under "Xero Sync") are never sent back.
@@ -200,7 +201,10 @@ def work_for(connection: Connection, invoice_ids: list[int]) -> dict[int, Work]:
                 owed.deletes.append((payment, record))
             elif record is not None and not sent and record.details.get("maybe_created"):
                 owed.deletes.append((payment, record))  # perhaps in Xero: looked up first
-        elif not sent and start is not None and payment.created_at >= start:
+        elif not sent and (
+            record is not None  # on its way already (waiting for an account, refused, lost)
+            or (start is not None and payment.created_at >= start)
+        ):
             owed.creates.append(payment)
     return {invoice_id: owed for invoice_id, owed in work.items() if owed}
 
@@ -241,11 +245,10 @@ class Sender:
         self.spend = spend
 
     def send(self, *, invoice: Invoice, invoice_id: str, work: Work) -> None:
-        if work.creates and chosen_account(self.connection) is None:
-            # Deletions do not need the account: they go first either way.
-            self._deletes(invoice, invoice_id, work)
-            raise ValidationFailed(NO_ACCOUNT, reason_code=NO_ACCOUNT_REASON)
+        # Deletions first: they need no account, and they make room on the invoice.
         self._deletes(invoice, invoice_id, work)
+        if work.creates and chosen_account(self.connection) is None:
+            raise ValidationFailed(NO_ACCOUNT, reason_code=NO_ACCOUNT_REASON)
         for payment in work.creates:
             self._create(invoice, invoice_id, payment, work.records.get(payment.pk))
 

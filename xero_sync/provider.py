@@ -211,14 +211,23 @@ class XeroProvider(registry.Provider):
         ).exists()
 
     def _owes_payments(self, connection: Connection, invoice: Invoice) -> bool:
-        if not payments_out.sending(connection):
+        record = (
+            SyncRecord.objects.filter(
+                connection=connection,
+                object_type=ContentType.objects.get_for_model(Invoice),
+                object_id=invoice.pk,
+            )
+            .only("state", "reason_code")
+            .first()
+        )
+        if record is None:
             return False
-        held = SyncRecord.objects.filter(
-            connection=connection,
-            object_type=ContentType.objects.get_for_model(Invoice),
-            object_id=invoice.pk,
-        ).exists()
-        return held and payments_out.owes(connection, invoice)
+        if record.state == SyncRecord.State.FAILED and record.reason_code in (
+            payments_out.PAYMENT_REASONS
+        ):
+            # Failed over a payment that has changed since (deleted here, say): look again.
+            return True
+        return payments_out.sending(connection) and payments_out.owes(connection, invoice)
 
     def fingerprint(self, *, record: SyncRecord) -> str:
         fingerprint = push.invoice_fingerprint(record)

@@ -499,3 +499,19 @@ def test_an_older_snapshot_without_our_payment_deletes_nothing(
 
     ours.refresh_from_db()
     assert not ours.is_deleted
+
+
+def test_deleting_the_refused_payment_here_clears_the_failed_badge(
+    invoice, connection, sending, xero_api
+):
+    xero_api.put(PAYMENTS).respond(json=refused(EXCEEDS))
+    payment = make_payment(invoice, "50.00")
+    sync_push_due(connection_id=connection.pk)
+    assert record_of(connection, invoice).state == SyncRecord.State.FAILED
+
+    payment_delete(payment=payment, actor=None, reason="Wrong amount")
+    sync_push_due(connection_id=connection.pk)
+
+    record = record_of(connection, invoice)
+    assert record.state == SyncRecord.State.SYNCED
+    assert [c.request.method for c in xero_api.calls] == ["PUT"]  # nothing to delete there

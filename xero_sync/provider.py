@@ -62,6 +62,7 @@ class XeroProvider(registry.Provider):
         "Customers and suppliers created in Xero on first use",
         "Xero's totals checked against Torqueflow's",
         "Payments and voids made in Xero come back to Torqueflow",
+        "Payments recorded in Torqueflow sent to Xero, when turned on",
     )
     connect_label = "Connect Xero"
     disconnect_message = (

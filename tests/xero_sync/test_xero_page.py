@@ -1,5 +1,7 @@
 """Settings → Integrations → Xero: the page with the Auto-sync panel."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -8,7 +10,7 @@ from integrations.models import Connection
 from tests.helpers import visible_text
 
 
-def test_the_xero_page_shows_the_auto_sync_panel_with_its_three_toggles(org, owner_client):
+def test_the_xero_page_shows_the_auto_sync_panel_with_its_toggles(org, owner_client, chart):
     Connection.objects.create(
         organisation=org,
         provider="xero",
@@ -16,6 +18,8 @@ def test_the_xero_page_shows_the_auto_sync_panel_with_its_three_toggles(org, own
         remote_account_id="tenant-1",
         remote_account_name="Alpha (Xero)",
         connected_at=timezone.now(),
+        access_token="xero-access-0",
+        token_expires_at=timezone.now() + datetime.timedelta(minutes=30),
     )
     page = visible_text(owner_client.get(reverse("integrations:provider", args=["xero"])))
     assert "Settings \u203a Integrations \u203a Xero" in page
@@ -24,6 +28,7 @@ def test_the_xero_page_shows_the_auto_sync_panel_with_its_three_toggles(org, own
         "Automatically sync new invoices to Xero",
         "Sync sales invoices",
         "Sync purchase invoices",
+        "Send payments recorded in Torqueflow to Xero",
     ):
         assert label in page
 

@@ -54,7 +54,11 @@ def _when(value) -> str:
 
 
 def badge(
-    *, provider: registry.Provider, invoice: Invoice, record: SyncRecord | None
+    *,
+    provider: registry.Provider,
+    invoice: Invoice,
+    record: SyncRecord | None,
+    connection: Connection | None = None,
 ) -> Badge | None:
     refresh_url = reverse("sync:badge", args=[provider.key, invoice.pk])
     note = record.badge_note if record else ""
@@ -84,10 +88,13 @@ def badge(
         )
     when = _when(record.last_synced_at)
     title = f"Last synced {when}" if when else "Synced"
+    if note:
+        return Badge(label=note, tone="orange", title=f"{title}. {note}", refresh_url=refresh_url)
+    hint = provider.badge_hint(connection) if connection is not None else ""
     return Badge(
-        label=note or provider.synced_label,
-        tone="orange" if note else "green",
-        title=f"{title}. {note}" if note else title,
+        label=provider.synced_label,
+        tone="green",
+        title=f"{title}. {hint}" if hint else title,
         refresh_url=refresh_url,
     )
 
@@ -204,12 +211,16 @@ def invoice_badges(
                 never_sent_void = record is None and invoice.status == Invoice.Status.VOID
                 if never_sent_void or provider.push_refusal(invoice):
                     continue
-                shown = badge(provider=provider, invoice=invoice, record=record)
+                shown = badge(
+                    provider=provider, invoice=invoice, record=record, connection=connection
+                )
                 if shown is not None:
                     badges.append(compact_badge(provider=provider, shown=shown))
             elif _interrupted(connection):
                 if _failed(record) and not provider.push_refusal(invoice):
-                    shown = badge(provider=provider, invoice=invoice, record=record)
+                    shown = badge(
+                        provider=provider, invoice=invoice, record=record, connection=connection
+                    )
                     badges.append(compact_badge(provider=provider, shown=shown))
             elif record is not None and record.external_id:
                 badges.append(_was_in_disconnected(provider, record).badge)
@@ -245,6 +256,7 @@ def sync_panel_context(request, invoice: Invoice) -> dict[str, Any] | None:
                         invoice=invoice,
                         record=record,
                         active=connection.is_active,
+                        connection=connection,
                     )
                 )
         elif not _interrupted(connection) and record is not None and record.external_id:
@@ -273,10 +285,11 @@ def sync_row(
     invoice: Invoice,
     record: SyncRecord | None,
     active: bool = True,
+    connection: Connection | None = None,
 ) -> dict[str, Any]:
     """One provider's line in the sync panel: its badge, the reason with what to fix, and
     the action."""
-    shown = badge(provider=provider, invoice=invoice, record=record)
+    shown = badge(provider=provider, invoice=invoice, record=record, connection=connection)
     row_url = reverse("sync:row", args=[provider.key, invoice.pk])
     steps = {}
     if record is not None:

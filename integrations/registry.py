@@ -62,6 +62,8 @@ class Toggle:
     off_message: str = "Setting disabled"
     # A toggle that only matters while its parent toggle is on.
     parent: str | None = None
+    # A line under the switch saying what it does, when its label cannot say it all.
+    help_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,17 @@ class Provider:
     def toggle_value(self, connection: Connection, key: str) -> bool:
         toggle = next(t for t in self.toggles if t.key == key)
         return bool(connection.settings.get(key, toggle.default))
+
+    def toggle_changed(
+        self, *, connection: Connection, key: str, value: bool, previous: bool
+    ) -> None:
+        """Called under the connection's row lock before a toggle is saved; may add to
+        `connection.settings` (e.g. when a setting was turned on)."""
+
+    def badge_hint(self, connection: Connection) -> str:
+        """A sentence added to the hover of the green synced badge on this connection's
+        invoices (what the provider does not do with its current settings), or ""."""
+        return ""
 
     def remote_accounts(self, *, token: dict[str, Any]) -> list[RemoteAccount]:
         """The accounts this consent reached; more than one means the user picks one."""

@@ -43,16 +43,18 @@ def _require(request, capability: str) -> None:
         raise PermissionDenied("You do not have permission to do that.")
 
 
-def _badge_html(request, provider, invoice, record) -> tuple[str, bool]:
-    shown = badge(provider=provider, invoice=invoice, record=record)
+def _badge_html(request, provider, connection, invoice, record) -> tuple[str, bool]:
+    shown = badge(provider=provider, invoice=invoice, record=record, connection=connection)
     if request.GET.get("compact"):  # the invoice list's form
         shown = compact_badge(provider=provider, shown=shown)
     html = render_to_string("invoicing/_badge.html", {"badge": shown}, request=request)
     return html, shown is None or shown.settled
 
 
-def _row_html(request, provider, invoice, record) -> tuple[str, bool]:
-    row = sync_row(request, provider=provider, invoice=invoice, record=record)
+def _row_html(request, provider, connection, invoice, record) -> tuple[str, bool]:
+    row = sync_row(
+        request, provider=provider, invoice=invoice, record=record, connection=connection
+    )
     html = render_to_string("integrations/_invoice_sync_row.html", {"row": row}, request=request)
     return html, row["badge"] is None or row["badge"].settled
 
@@ -99,7 +101,7 @@ def sync_now_view(request, provider: str, pk: int):
     if not request.htmx:
         return redirect("invoicing:invoice_detail", pk=invoice.pk)
     record = record_for(connection, invoice)
-    html, settled = _row_html(request, provider, invoice, record)
+    html, settled = _row_html(request, provider, connection, invoice, record)
     response = HttpResponse(html)
     if queued and settled:
         # A worker that was quicker than this answer: the line comes back settled and will
@@ -114,7 +116,7 @@ def badge_view(request, provider: str, pk: int):
     provider, connection = _active(request, provider)
     invoice = invoice_get(organisation=request.organisation, pk=pk)
     record = record_for(connection, invoice)
-    html, settled = _badge_html(request, provider, invoice, record)
+    html, settled = _badge_html(request, provider, connection, invoice, record)
     return _polled(request, html, settled, provider=provider, invoice=invoice, record=record)
 
 
@@ -125,7 +127,7 @@ def row_view(request, provider: str, pk: int):
     provider, connection = _active(request, provider)
     invoice = invoice_get(organisation=request.organisation, pk=pk)
     record = record_for(connection, invoice)
-    html, settled = _row_html(request, provider, invoice, record)
+    html, settled = _row_html(request, provider, connection, invoice, record)
     return _polled(request, html, settled, provider=provider, invoice=invoice, record=record)
 
 

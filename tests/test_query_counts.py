@@ -254,3 +254,41 @@ def test_invoice_list_with_every_kind_of_sync_badge_does_not_grow_with_rows(owne
     assert page.count(">GHL: Pushed</span>") == 23
     assert page.count(">Was in Old organisation</span>") == 23
     assert len(with_23) == len(with_3), "\n".join(with_23)
+
+
+def test_invoice_list_with_xero_badges_queries_do_not_grow_with_rows(owner_client, org):
+    """Each row's green Xero badge says on hover that payments recorded here are not sent
+    (the toggle is off): read from the connection already loaded, not once per row."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from integrations.models import Connection, SyncRecord
+
+    xero = Connection.objects.create(
+        organisation=org, provider="xero", state=Connection.State.ACTIVE, remote_account_id="t"
+    )
+
+    def add_synced(count):
+        add_sales_invoices(org, count)
+        for invoice in Invoice.objects.filter(organisation=org):
+            SyncRecord.objects.get_or_create(
+                organisation=org,
+                connection=xero,
+                object_type=ContentType.objects.get_for_model(Invoice),
+                object_id=invoice.pk,
+                defaults={
+                    "state": SyncRecord.State.SYNCED,
+                    "external_id": f"x-{invoice.pk}",
+                    "last_synced_at": timezone.now(),
+                },
+            )
+
+    url = reverse("invoicing:sales_list")
+    add_synced(5)
+    with_5 = queries_for(owner_client, url)
+    add_synced(25)
+    response = owner_client.get(url)
+    with_30 = queries_for(owner_client, url)
+
+    assert "Payments recorded in Torqueflow are not sent to Xero." in response.content.decode()
+    assert len(with_30) == len(with_5), "\n".join(with_30)

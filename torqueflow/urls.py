@@ -15,6 +15,7 @@ urlpatterns = [
     path("settings/", settings_index, name="settings_index"),
     path("settings/security/", settings_security, name="settings_security"),
     path("settings/finance/", include("invoicing.urls_settings")),
+    path("settings/integrations/xero/", include("xero_sync.urls")),
     path("settings/integrations/", include("integrations.urls")),
     path("sync/", include("integrations.urls_sync")),
     path("ghl/", include("ghl.urls")),

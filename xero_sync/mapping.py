@@ -179,6 +179,11 @@ def _number(value: Decimal, places: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def money_number(value: Decimal) -> int | float:
+    """An amount in pounds as a JSON number of at most two decimals."""
+    return _number(value, PENNY)
+
+
 def line_item(line: InvoiceLine, position: int) -> dict[str, Any]:
     """One LineItem. TaxAmount is our own per-line tax, so Xero keeps our rounding instead of
     recalculating it; LineAmount is left to Xero (Quantity x UnitAmount)."""

@@ -249,6 +249,7 @@ def connection_set_toggle(
         again = "Reconnect" if connection.state == Connection.State.REQUIRES_REAUTH else "Connect"
         raise ValidationError(f"{again} {provider.name} before changing its settings.")
     previous = provider.toggle_value(connection, key)
+    provider.toggle_changed(connection=connection, key=key, value=value, previous=previous)
     connection.settings[key] = value
     connection.save(update_fields=["settings"])
     audit_record(

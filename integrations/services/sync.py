@@ -460,9 +460,24 @@ def _push_batch(
             _record_synced(connection, result)
             summary.pushed += 1
         else:
+            _record_progress(connection, result)
             _record_failed(connection, result.record, result.error)
             summary.failed += 1
     return summary
+
+
+def _record_progress(connection: Connection, result: registry.PushResult) -> None:
+    """A push can fail after part of it got through (the invoice created, then its payment
+    refused): keep the remote id and what was pushed, so the retry does not create it again."""
+    if not result.external_id:
+        return
+    if not result.record.external_id:
+        Connection.objects.filter(pk=connection.pk).update(invoices_synced=F("invoices_synced") + 1)
+    fields = {"external_id": result.external_id}
+    for name in ("fingerprint", "remote_status", "remote_url"):
+        if getattr(result, name):
+            fields[name] = getattr(result, name)
+    sync_record_write(result.record, fields=fields, data=result.details, drop=result.drop)
 
 
 def sync_push_due(

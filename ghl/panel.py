@@ -57,6 +57,7 @@ def panel_context(
         "default_channel": "email" if can_email else ("sms" if can_sms else ""),
         "has_user": bool(connection.settings.get("userId")),
         "live": invoice.status in selectors.COLLECTABLE,
+        "refresh_url": reverse("ghl:panel", args=[invoice.pk]),
         "send_url": reverse("ghl:send_link", args=[invoice.pk]),
         "link_url": reverse("ghl:payment_link", args=[invoice.pk]),
         "push_list_url": reverse("ghl:push_list"),
@@ -64,7 +65,9 @@ def panel_context(
 
 
 def invoice_panel_context(request, invoice: Invoice) -> dict[str, Any] | None:
-    """Shown while GoHighLevel is connected, on a sales invoice it holds."""
+    """Shown while GoHighLevel is connected, on a sales invoice it holds. On one it could
+    take and collect but does not hold yet, an empty placeholder stands in: it fetches the
+    panel when the invoice's sync line settles (Push to GHL), so no reload is needed."""
     if invoice.kind != Invoice.Kind.SALES:
         return None
     connection = selectors.active_connection(organisation=invoice.organisation)
@@ -72,5 +75,7 @@ def invoice_panel_context(request, invoice: Invoice) -> dict[str, Any] | None:
         return None
     record = selectors.invoice_record(connection=connection, invoice=invoice)
     if record is None or not record.external_id:
-        return None
+        if invoice.status not in selectors.COLLECTABLE:
+            return None
+        return {"placeholder": True, "refresh_url": reverse("ghl:panel", args=[invoice.pk])}
     return panel_context(request, invoice, connection, record)

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.capabilities import INVOICES_MANAGE
@@ -70,6 +71,9 @@ class GhlProvider(registry.Provider):
         ),
     )
     synced_label = "Pushed to GHL"
+    manual_sync_hint = "Auto-push is off: invoices go when you push them"
+    short_name = "GHL"
+    synced_word = "Pushed"
     sync_action_label = "Push to GHL"
     sync_capability = INVOICES_MANAGE
     # GoHighLevel allows 100 requests per 10 s per location; a push is up to three requests
@@ -137,8 +141,15 @@ class GhlProvider(registry.Provider):
             and self.toggle_value(connection, AUTO_PUSH)
         )
 
+    def syncs_automatically(self, connection: Connection) -> bool:
+        return self.toggle_value(connection, AUTO_PUSH)
+
     def push_refusal(self, obj: Any) -> str:
         return push.refusal(obj)
+
+    def backfill_scope(self, *, connection: Connection) -> Q | None:
+        """Sales invoices with something left to pay: what a GoHighLevel payment link is for."""
+        return Q(kind=Invoice.Kind.SALES, status__in=selectors.COLLECTABLE)
 
     def fingerprint(self, *, record: SyncRecord) -> str:
         return push.invoice_fingerprint(record)

@@ -19,6 +19,7 @@ from integrations.errors import (
     ReauthRequired,
     ValidationFailed,
 )
+from integrations.fixes import party_fix
 from integrations.models import Connection, SyncRecord
 from integrations.selectors import record_for
 from integrations.services.records import sync_record_write
@@ -102,7 +103,13 @@ def _push_one(client: GhlClient, connection: Connection, record: SyncRecord) -> 
         except ValidationFailed as error:
             # Refused, so certainly not created: perhaps the contact went in GoHighLevel.
             logger.info("GHL refused %s (%s); upserting its contact first", invoice, error)
-    contact_id = contact_sync(client, connection=connection, customer=invoice.customer)
+    try:
+        contact_id = contact_sync(client, connection=connection, customer=invoice.customer)
+    except ValidationFailed as error:
+        # GoHighLevel refused the customer as a contact (an email or phone it will not
+        # take): the customer is what to edit. The reason stays GoHighLevel's own words.
+        error.fix = error.fix or party_fix(invoice.customer, rename=False)
+        raise
     return _send_invoice(client, connection, record, invoice, contact_id)
 
 

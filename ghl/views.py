@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.capabilities import INVOICES_MANAGE
+from accounts.capabilities import INVOICES_MANAGE, INVOICES_VIEW
 from accounts.permissions import capability_required
 from integrations.errors import ConnectionNotActive, IntegrationError, ReauthRequired
 from integrations.models import Connection
@@ -24,7 +24,7 @@ from invoicing.selectors import invoice_get
 from torqueflow.numbers import object_ids
 
 from . import mapping, selectors, services
-from .panel import panel_context
+from .panel import invoice_panel_context, panel_context
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,18 @@ def _panel_response(request, invoice: Invoice, connection: Connection, status: i
         return response
     context = panel_context(request, invoice, connection, record)
     return render(request, PANEL, {"panel": {"context": context}}, status=status)
+
+
+@capability_required(INVOICES_VIEW)
+@require_GET
+def panel(request, pk: int):
+    """The panel as the invoice page draws it, fetched again when the invoice's sync line
+    settles: it appears once the invoice is pushed, and follows what the push changed."""
+    invoice = invoice_get(organisation=request.organisation, pk=pk)
+    context = invoice_panel_context(request, invoice)
+    if context is None:
+        return HttpResponse("")
+    return render(request, PANEL, {"panel": {"context": context}})
 
 
 @capability_required(INVOICES_MANAGE)

@@ -10,6 +10,7 @@ from invoicing.models import NominalCode
 
 from . import registry
 from .models import AccountCode, Connection
+from .services.fixes import fix_requeue_nominal_code
 
 
 def _mapping_providers(organisation: Organisation) -> list[registry.Provider]:
@@ -51,7 +52,8 @@ def account_code_columns(
 
 
 def account_codes_save(nominal_code: NominalCode, values: dict[str, str]) -> None:
-    """Keep (or clear, when blank) the code typed for each provider that maps codes."""
+    """Keep (or clear, when blank) the code typed for each provider that maps codes. A code
+    saved is a fix: what failed on that provider naming this nominal code goes again."""
     for provider_key, code in values.items():
         provider = registry.get(provider_key)
         if provider is None or provider.account_codes is None:
@@ -63,6 +65,7 @@ def account_codes_save(nominal_code: NominalCode, values: dict[str, str]) -> Non
                 provider=provider_key,
                 defaults={"organisation_id": nominal_code.organisation_id, "code": code},
             )
+            fix_requeue_nominal_code(nominal_code=nominal_code, provider_key=provider_key)
         else:
             AccountCode.objects.filter(nominal_code=nominal_code, provider=provider_key).delete()
 

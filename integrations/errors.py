@@ -1,8 +1,44 @@
 """One error hierarchy for every remote call, so the hub can tell what to do next.
 
 Transient errors retry and leave the badge Pending; a stop that needs the user (revoked app,
-bad mapping) ends the sync with a reason the user can act on.
+bad mapping) ends the sync with a reason the user can act on, and says where it is fixed.
 """
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Where a person fixes a stop: the hub stores it on the failed record, names it beside
+    the reason with a link, and queues the record again when that thing is saved.
+
+    kind is one of FIX_KINDS. `ids` are the local objects to fix (nominal codes, a customer
+    or supplier); the connection kind names none, it is the record's own. `fields` are what
+    must change for the fix to count (a rename: name or company_name); empty means any edit.
+    """
+
+    kind: str
+    ids: tuple[int, ...] = ()
+    fields: tuple[str, ...] = field(default=())
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind}
+        if self.ids:
+            data["ids"] = list(self.ids)
+        if self.fields:
+            data["fields"] = list(self.fields)
+        return data
+
+
+NOMINAL_CODES = "nominal_codes"
+CUSTOMER = "customer"
+SUPPLIER = "supplier"
+CONNECTION = "connection"
+FIX_KINDS = (NOMINAL_CODES, CUSTOMER, SUPPLIER, CONNECTION)
+# What makes a contact's name in a provider: renaming is changing one of these.
+PARTY_NAME_FIELDS = ("name", "company_name")
+RECONNECT = Fix(CONNECTION)
 
 
 class IntegrationError(Exception):
@@ -34,13 +70,17 @@ class RemoteTimeout(TransientError):
 
 
 class NeedsUser(IntegrationError):
-    """A stop that only a person can fix; retrying on its own will not help."""
+    """A stop that only a person can fix; retrying on its own will not help. `fix` says
+    where, when there is a place to fix it."""
+
+    fix: Fix | None = None
 
 
 class ReauthRequired(NeedsUser):
     """The provider refused our tokens (invalid_grant, app revoked): reconnect."""
 
     reason_code = "app_revoked"
+    fix = RECONNECT
 
 
 class AccessDenied(ReauthRequired):
@@ -57,6 +97,7 @@ class RemoteNotFound(NeedsUser):
 
 class ConnectionNotActive(NeedsUser):
     reason_code = "connection_not_active"
+    fix = RECONNECT
 
 
 class ValidationFailed(NeedsUser):
@@ -64,10 +105,11 @@ class ValidationFailed(NeedsUser):
 
     reason_code = "validation"
 
-    def __init__(self, message: str, *, reason_code: str | None = None):
+    def __init__(self, message: str, *, reason_code: str | None = None, fix: Fix | None = None):
         super().__init__(message)
         if reason_code:
             self.reason_code = reason_code
+        self.fix = fix
 
 
 class CredentialsRejected(NeedsUser):

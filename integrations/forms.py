@@ -16,6 +16,9 @@ class ToggleForm(forms.Form):
 
 
 class ChooseAccountForm(forms.Form):
+    """One of the accounts a consent reached (selectors.account_choices); a linked
+    connection's own account is offered first as "Keep <name>", and starts selected."""
+
     account = forms.ChoiceField(
         widget=forms.RadioSelect,
         label="Account",
@@ -23,9 +26,18 @@ class ChooseAccountForm(forms.Form):
     )
 
     def __init__(self, *args, accounts: list[dict], **kwargs):
+        current = next((a for a in accounts if a.get("current")), None)
+        if current is not None:
+            kwargs.setdefault("initial", {"account": current["id"]})
         super().__init__(*args, **kwargs)
         self.fields["account"].choices = [
-            (str(a.get("id", "")), str(a.get("name") or a.get("id", ""))) for a in accounts
+            (
+                str(a.get("id", "")),
+                f"Keep {a.get('name') or a.get('id')}"
+                if a.get("current")
+                else str(a.get("name") or a.get("id", "")),
+            )
+            for a in accounts
         ]
         self.fields["account"].error_messages["invalid_choice"] = (
             "Choose one of the accounts you authorised."
@@ -86,3 +98,33 @@ class CredentialsForm(forms.Form):
                 typed = self.stored.get(declared.name, "")
             values[declared.name] = typed
         return values
+
+
+class BackfillRangeForm(forms.Form):
+    """The invoice dates of a back-fill; either end may be left empty (no limit)."""
+
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date for From, like 2025-01-31."},
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter a real date for To, like 2025-12-31."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            raise forms.ValidationError("The From date must be on or before the To date.")
+        return cleaned
+
+    def range(self) -> dict:
+        return {
+            "date_from": self.cleaned_data["date_from"],
+            "date_to": self.cleaned_data["date_to"],
+        }

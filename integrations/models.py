@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from encrypted_fields.fields import EncryptedJSONField, EncryptedTextField
 
 from accounts.models import TenantModel
@@ -37,6 +38,10 @@ class Connection(TenantModel):
     # What an owner typed into a Credentials provider's form, {field name: value}; each value
     # is encrypted on its own (the names stay readable).
     credentials = EncryptedJSONField(default=dict, blank=True)
+    # The token answer (JSON) of a consent given while the connection was already linked,
+    # kept until the owner chooses an account (settings["remote_accounts"] lists what it
+    # reached); the connection goes on with its own tokens meanwhile.
+    pending_token = EncryptedTextField(blank=True, null=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     last_refreshed_at = models.DateTimeField(null=True, blank=True)
     connected_at = models.DateTimeField(null=True, blank=True)
@@ -93,8 +98,19 @@ class SyncRecord(TenantModel):
     badge_note = models.CharField(max_length=200, blank=True)  # orange badge text, e.g. a void
     remote_status = models.CharField(max_length=40, blank=True)  # the provider's own status
     remote_url = models.URLField(max_length=500, blank=True)  # opens it on the provider's side
+    # Where a failed record's reason is fixed (errors.Fix.as_json: kind, ids, fields); {} when
+    # nowhere. Shown beside the reason; saving that thing queues the record again.
+    fix = models.JSONField(default=dict, blank=True)
     # The provider's own scratch data (marks, totals, rounds); the hub never reads it.
     details = models.JSONField(default=dict, blank=True)
+    # The last Retry failed that sent this record again (the failed page follows it).
+    retry = models.ForeignKey(
+        "SyncRetry", on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
+    )
+    # The back-fill that first marked this record, whose progress counts it.
+    backfill = models.ForeignKey(
+        "Backfill", on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
+    )
 
     class Meta:
         constraints = [
@@ -111,6 +127,95 @@ class SyncRecord(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.object_type_id}:{self.object_id} → {self.connection.provider} {self.state}"
+
+
+class SyncRetry(TenantModel):
+    """One press of Retry failed on a connection: its records point here, so the failed page
+    can follow them until they settle and say how many arrived, across reloads."""
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="retries")
+    started_at = models.DateTimeField(default=timezone.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["connection", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"Retry failed on {self.connection_id} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Backfill(TenantModel):
+    """An owner's request to send the invoices finalised before a connection was made: they
+    are not sent automatically. Queued while its invoices are being marked pending, running
+    while they are pushed, done with its figures once none is pending."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    UNFINISHED_STATES = (State.QUEUED, State.RUNNING)
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="backfills")
+    # On the invoice date, both ends included; empty means no limit on that side.
+    date_from = models.DateField(null=True, blank=True)
+    date_to = models.DateField(null=True, blank=True)
+    # The count offered when it started, then the number of invoices actually marked.
+    total = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State, default=State.QUEUED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    # Last time its marking task made progress: the sweeper sends the task again after a gap.
+    marked_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The figures at the end, kept as they were when it finished.
+    sent = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection"],
+                condition=models.Q(state__in=["queued", "running"]),
+                name="one_unfinished_backfill_per_connection",
+            )
+        ]
+        indexes = [models.Index(fields=["state", "marked_at"])]
+
+    def __str__(self) -> str:
+        return f"Back-fill {self.pk} of {self.connection_id} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state == self.State.DONE
+
+
+class PastSyncRecord(TenantModel):
+    """Where a local object was in a remote account that a connection no longer points at:
+    its records were made there, so they became history when the connection moved on."""
+
+    provider = models.CharField(max_length=40)
+    remote_account_id = models.CharField(max_length=100, blank=True)
+    remote_account_name = models.CharField(max_length=255, blank=True)
+    object_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    external_id = models.CharField(max_length=100)
+    remote_url = models.URLField(max_length=500, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["archived_at", "pk"]
+        indexes = [models.Index(fields=["organisation", "object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type_id}:{self.object_id} was in {self.provider} {self.external_id}"
 
 
 class SyncActivity(TenantModel):

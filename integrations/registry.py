@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Q
+
 from accounts.capabilities import INVOICES_MANAGE, capability_register
 from invoicing.extensions import register_payment_source
 
@@ -60,6 +62,8 @@ class Toggle:
     off_message: str = "Setting disabled"
     # A toggle that only matters while its parent toggle is on.
     parent: str | None = None
+    # A line under the switch saying what it does, when its label cannot say it all.
+    help_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,12 @@ class Provider:
     account_label: str = "Account ID"
     # The badge on an invoice the provider holds, e.g. "Synced to Xero".
     synced_label: str = ""
+    # What the overview says while invoices do not go by themselves (syncs_automatically).
+    manual_sync_hint: str = "Automatic syncing is off: invoices go when you sync them"
+    # Where space is short (the invoice list, a badge per provider): the provider's short
+    # name ("GHL"; the name when empty) and the word for synced ("Synced", "Pushed").
+    short_name: str = ""
+    synced_word: str = "Synced"
     # Who may press Sync now for this provider, and what the button says.
     sync_capability: str = INVOICES_MANAGE
     sync_action_label: str = "Sync now"
@@ -187,6 +197,17 @@ class Provider:
         toggle = next(t for t in self.toggles if t.key == key)
         return bool(connection.settings.get(key, toggle.default))
 
+    def toggle_changed(
+        self, *, connection: Connection, key: str, value: bool, previous: bool
+    ) -> None:
+        """Called under the connection's row lock before a toggle is saved; may add to
+        `connection.settings` (e.g. when a setting was turned on)."""
+
+    def badge_hint(self, connection: Connection) -> str:
+        """A sentence added to the hover of the green synced badge on this connection's
+        invoices (what the provider does not do with its current settings), or ""."""
+        return ""
+
     def remote_accounts(self, *, token: dict[str, Any]) -> list[RemoteAccount]:
         """The accounts this consent reached; more than one means the user picks one."""
         raise NotImplementedError
@@ -207,6 +228,18 @@ class Provider:
     def wants(self, *, connection: Connection, obj: Any, change: str) -> bool:
         """Whether a change to `obj` should be pushed automatically on this connection."""
         return False
+
+    def syncs_automatically(self, connection: Connection) -> bool:
+        """Whether invoices go to the provider by themselves on this connection (its auto-sync
+        switched on). The overview says "syncing is on" only while they do."""
+        return True
+
+    def backfill_scope(self, *, connection: Connection) -> Q | None:
+        """The invoices a back-fill may send on this connection, as a filter on Invoice (the
+        hub adds: finalised before the connection, not void, no record yet); None when the
+        provider takes no invoices. A provider that refuses some invoices (push_refusal) or
+        has toggles for kinds narrows it to what it takes."""
+        return Q() if self.synced_label else None
 
     def fingerprint(self, *, record: SyncRecord) -> str:
         """A digest of what would be pushed for the record now; equal digests are not pushed

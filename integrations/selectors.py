@@ -8,12 +8,15 @@ description. A card that fails to build becomes an error slot; the others still 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.urls import reverse
 
 from accounts.models import Organisation
 from invoicing.models import Invoice
@@ -21,8 +24,14 @@ from invoicing.models import Invoice
 from . import registry
 from .auth import Credentials, NoAuth, OAuth2
 from .errors import ConnectionNotActive
-from .forms import CredentialsForm
+from .forms import BackfillRangeForm, ChooseAccountForm, CredentialsForm
 from .models import Connection, SyncActivity, SyncRecord
+from .services.backfill import (
+    backfill_count,
+    backfill_current,
+    backfill_offered,
+    backfill_progress,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +41,7 @@ ACTIVITY_PAGE_SIZE = 50
 
 # Connection rows are read without their tokens and credentials: the page never shows them,
 # and each one would be decrypted for nothing.
-_TOKEN_FIELDS = ("access_token", "refresh_token", "credentials")
+_TOKEN_FIELDS = ("access_token", "refresh_token", "credentials", "pending_token")
 
 State = Connection.State
 
@@ -56,6 +65,19 @@ class Status:
         return {"green": "badge badge-green", "orange": "badge badge-orange"}.get(
             self.tone, "badge"
         )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """An active syncing connection's invoices that are not there yet: failed, or waiting
+    to go (pending, retrying included)."""
+
+    failed: int = 0
+    waiting: int = 0
+    failed_url: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.failed or self.waiting)
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,11 @@ class Card:
     error: bool = False
     # A Credentials provider's form, while it is not connected.
     form: CredentialsForm | None = None
+    # Failed and waiting invoices, on an active connection whose provider syncs them.
+    backlog: Backlog | None = None
+    # A linked connection that a new consent may move: which account to keep syncing with.
+    chooser: ChooseAccountForm | None = None
+    current_reached: bool = False
 
     @property
     def key(self) -> str:
@@ -105,6 +132,15 @@ class Card:
     @property
     def state(self) -> str:
         return self.status.state if self.status else ""
+
+    @property
+    def tile_tone(self) -> str:
+        """The overview tile's colour: orange while invoices have failed, else the status's."""
+        if self.error:
+            return "grey"
+        if self.backlog and self.backlog.failed:
+            return "orange"
+        return self.status.tone if self.status else "grey"
 
     @property
     def linked(self) -> bool:
@@ -190,19 +226,32 @@ _SHARED_WORDS: dict[str, tuple[str, str]] = {
 _TONES = {State.ACTIVE: "green", State.NOT_CONNECTED: "grey", State.DISCONNECTED: "grey"}
 
 
-def _status(provider: registry.Provider, connection: Connection | None) -> Status:
-    """Green when active, grey when not connected, orange for anything needing the user."""
+def _status(
+    provider: registry.Provider, connection: Connection | None, backlog: Backlog | None = None
+) -> Status:
+    """Green when active, grey when not connected, orange for anything needing the user.
+
+    An active connection whose provider syncs invoices says "nothing to do" only when it is
+    so: nothing failed or waiting (the tile shows those counts instead), and its provider
+    sends invoices by themselves (auto-sync on); otherwise it says how they go."""
     state = connection.state if connection is not None else State.NOT_CONNECTED
     words = {**_SHARED_WORDS, **_KIND_WORDS[provider.auth.kind]}
     if state not in words:
         state = State.NOT_CONNECTED
     label, hint = words[state]
+    if state == State.ACTIVE and connection is not None and provider.synced_label:
+        if not provider.syncs_automatically(connection):
+            hint = provider.manual_sync_hint
+        elif backlog:
+            hint = ""
     if (
         state == State.SETUP_INCOMPLETE
         and connection is not None
         and connection.settings.get("remote_accounts")
     ):
         hint = "Choose which {name} account to connect"
+    elif state in _LINKED_STATES and accounts_to_choose(connection):
+        hint = "Choose which {name} account to sync with"
     return Status(state, label, _TONES.get(state, "orange"), hint.format(name=provider.name))
 
 
@@ -244,8 +293,10 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") else ""
 
 
-def build_card(provider: registry.Provider, connection: Connection | None) -> Card:
-    status = _status(provider, connection)
+def build_card(
+    provider: registry.Provider, connection: Connection | None, backlog: Backlog | None = None
+) -> Card:
+    status = _status(provider, connection, backlog)
     auth = provider.auth
     linked = status.state in _LINKED_STATES
     active = status.state == State.ACTIVE
@@ -257,11 +308,17 @@ def build_card(provider: registry.Provider, connection: Connection | None) -> Ca
         can_test=active
         and (isinstance(auth, Credentials) or _overrides(provider, "test_connection")),
         form=None if active or not isinstance(auth, Credentials) else credentials_form(provider),
+        backlog=backlog if active else None,
     )
     if isinstance(auth, OAuth2):
         config = provider.oauth_config()
+        choices = account_choices(connection) if linked else []
         card = replace(
             card,
+            chooser=ChooseAccountForm(accounts=choices, auto_id=f"{provider.key}-choose-%s")
+            if choices
+            else None,
+            current_reached=any(c["current"] and c["reached"] for c in choices),
             remote_accounts=tuple(accounts_to_choose(connection)),
             configured=config.configured,
             authorize_origin=_origin(config.authorize_url) if config.configured else "",
@@ -276,9 +333,12 @@ def credentials_form(
     return CredentialsForm(data, auth=provider.auth, key=provider.key, stored=stored)
 
 
-def _card_or_error(provider: registry.Provider, connection: Connection | None) -> Card:
+def _card_or_error(
+    provider: registry.Provider, connection: Connection | None, backlogs: dict[int, Backlog]
+) -> Card:
     try:
-        return build_card(provider, connection)
+        backlog = backlogs.get(connection.pk) if connection is not None else None
+        return build_card(provider, connection, backlog)
     except Exception:
         logger.exception("Could not build the integration card for %s", provider.key)
         return Card(provider=provider, connection=connection, error=True)
@@ -288,14 +348,49 @@ def _connections(organisation: Organisation) -> QuerySet[Connection]:
     return Connection.objects.for_org(organisation).defer(*_TOKEN_FIELDS)
 
 
+def sync_backlogs(connections: Iterable[Connection]) -> dict[int, Backlog]:
+    """Failed and waiting invoices of each active connection whose provider syncs them, by
+    connection id: one query however many connections."""
+    syncing: dict[int, registry.Provider] = {}
+    for connection in connections:
+        provider = registry.get(connection.provider)
+        if connection.state == State.ACTIVE and provider is not None and provider.synced_label:
+            syncing[connection.pk] = provider
+    if not syncing:
+        return {}
+    rows = (
+        SyncRecord.objects.filter(
+            connection_id__in=list(syncing),
+            object_type=ContentType.objects.get_for_model(Invoice),
+            state__in=(SyncRecord.State.FAILED, SyncRecord.State.PENDING),
+        )
+        .order_by()
+        .values_list("connection_id", "state")
+        .annotate(count=Count("pk"))
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for connection_id, state, count in rows:
+        counts.setdefault(connection_id, {})[state] = count
+    return {
+        connection_id: Backlog(
+            failed=counts.get(connection_id, {}).get(SyncRecord.State.FAILED, 0),
+            waiting=counts.get(connection_id, {}).get(SyncRecord.State.PENDING, 0),
+            failed_url=reverse("sync:failed", args=[provider.key]),
+        )
+        for connection_id, provider in syncing.items()
+    }
+
+
 def integration_cards(*, organisation: Organisation) -> list[Card]:
-    """Every registered provider's card, in registration order, from one query."""
+    """Every registered provider's card, in registration order, from two queries: the
+    connections, and their failed and waiting invoices counted."""
     providers = registry.all_providers()
     connections = {
         c.provider: c
         for c in _connections(organisation).filter(provider__in=[p.key for p in providers])
     }
-    return [_card_or_error(p, connections.get(p.key)) for p in providers]
+    backlogs = sync_backlogs(connections.values())
+    return [_card_or_error(p, connections.get(p.key), backlogs) for p in providers]
 
 
 def connection_for(*, organisation: Organisation, provider: registry.Provider) -> Connection | None:
@@ -318,14 +413,69 @@ def stored_credentials(connection: Connection | None) -> dict[str, str]:
 
 
 def accounts_to_choose(connection: Connection | None) -> list[dict]:
-    """The accounts a consent reached, while the connection waits for the user to pick one."""
-    if connection is None or connection.state != State.SETUP_INCOMPLETE:
+    """The accounts a consent reached, while the connection waits for the owner to pick one:
+    a connection still being set up, or one linked to an account that a new consent may
+    move (it goes on syncing there meanwhile)."""
+    if connection is None:
         return []
-    return [a for a in connection.settings.get("remote_accounts", []) if isinstance(a, dict)]
+    if connection.state != State.SETUP_INCOMPLETE and connection.state not in _LINKED_STATES:
+        return []
+    return [
+        a
+        for a in connection.settings.get("remote_accounts", [])
+        if isinstance(a, dict) and a.get("id")
+    ]
+
+
+def account_choices(connection: Connection | None) -> list[dict]:
+    """What the chooser offers: each account reached ({id, name, current, reached}), the
+    linked connection's own account first, even when the consent no longer reached it
+    (keeping it then keeps the tokens it has)."""
+    reached = accounts_to_choose(connection)
+    if not reached:
+        return []
+    current_id = connection.remote_account_id if connection.state in _LINKED_STATES else ""
+    choices = [
+        {
+            "id": str(a["id"]),
+            "name": str(a.get("name") or a["id"]),
+            "current": bool(current_id) and a["id"] == current_id,
+            "reached": True,
+        }
+        for a in reached
+    ]
+    if current_id and not any(c["current"] for c in choices):
+        name = connection.remote_account_name or current_id
+        choices.append({"id": current_id, "name": name, "current": True, "reached": False})
+    return sorted(choices, key=lambda c: not c["current"])
+
+
+@dataclass(frozen=True)
+class AccountMove:
+    """Choosing `new` moves a connection away from the account its records were made in."""
+
+    account_id: str
+    old: str
+    new: str
+
+
+def account_move(connection: Connection | None, chosen: dict) -> AccountMove | None:
+    if connection is None or not connection.remote_account_id:
+        return None
+    if chosen["id"] == connection.remote_account_id:
+        return None
+    old = connection.remote_account_name or connection.remote_account_id
+    return AccountMove(account_id=chosen["id"], old=old, new=chosen["name"])
+
+
+def current_account_reached(connection: Connection | None) -> bool:
+    return any(c["current"] and c["reached"] for c in account_choices(connection))
 
 
 def integration_card(*, organisation: Organisation, provider: registry.Provider) -> Card:
-    return _card_or_error(provider, connection_for(organisation=organisation, provider=provider))
+    connection = connection_for(organisation=organisation, provider=provider)
+    backlogs = sync_backlogs([connection]) if connection is not None else {}
+    return _card_or_error(provider, connection, backlogs)
 
 
 def form_action_origins(cards: list[Card]) -> list[str]:
@@ -352,6 +502,7 @@ _ACTION_LABELS = {
     "credentials": "Credentials updated",
     "enable": "Enabled",
     "disable": "Disabled",
+    "requeue": "Queued again",
 }
 
 
@@ -392,3 +543,29 @@ def failed_records(*, connection: Connection) -> QuerySet[SyncRecord]:
         .annotate(invoice_number=Subquery(numbers))
         .order_by("-last_attempt_at", "-pk")
     )
+
+
+def backfill_offer(
+    provider: registry.Provider, connection: Connection, form: BackfillRangeForm
+) -> dict[str, Any]:
+    """ "Send N earlier invoices to …" for the range in `form`; no count while it has errors."""
+    count = backfill_count(connection=connection, **form.range()) if form.is_valid() else None
+    return {"provider": provider, "form": form, "count": count}
+
+
+def backfill_section(card: Card) -> dict[str, Any] | None:
+    """A provider page's back-fill section: the last back-fill's progress or figures, and the
+    offer while none is under way and there are earlier invoices. None: no section."""
+    connection = card.connection
+    if card.error or not backfill_offered(connection=connection):
+        return None
+    backfill = backfill_current(connection=connection)
+    progress = backfill_progress(backfill=backfill) if backfill else None
+    offer = None
+    if progress is None or progress.finished:
+        offer = backfill_offer(card.provider, connection, BackfillRangeForm({}))
+        if not offer["count"]:
+            offer = None
+    if progress is None and offer is None:
+        return None
+    return {"provider": card.provider, "progress": progress, "offer": offer}

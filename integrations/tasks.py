@@ -8,19 +8,31 @@ RELIABLE = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": T
 
 @shared_task(**RELIABLE)
 def push_connection_task(connection_id: int, later: bool = False) -> None:
+    from integrations.services.backfill import backfill_settle
     from integrations.services.sync import sync_push_due
 
     sync_push_due(connection_id=connection_id, later=later)
+    backfill_settle(connection_id=connection_id)
+
+
+@shared_task(**RELIABLE)
+def backfill_mark_task(backfill_id: int) -> None:
+    from integrations.services.backfill import backfill_mark
+
+    backfill_mark(backfill_id=backfill_id)
 
 
 @shared_task(**RELIABLE)
 def sweep_pending_task() -> None:
-    """Whatever a lost or refused message left behind: pushes pending, webhooks unapplied."""
+    """Whatever a lost or refused message left behind: pushes pending, webhooks unapplied,
+    back-fills still queued."""
+    from integrations.services.backfill import backfill_sweep
     from integrations.services.sync import sync_sweep
     from integrations.services.webhooks import webhook_sweep
 
     sync_sweep()
     webhook_sweep()
+    backfill_sweep()
 
 
 @shared_task(**RELIABLE)

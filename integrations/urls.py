@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import auth_views, views
+from . import auth_views, backfill_views, views
 
 app_name = "integrations"
 
@@ -17,5 +17,9 @@ urlpatterns = [
     path("<slug:provider>/disconnect/", views.disconnect, name="disconnect"),
     path("<slug:provider>/credentials/", auth_views.credentials, name="credentials"),
     path("<slug:provider>/enable/", auth_views.enable, name="enable"),
+    path("<slug:provider>/backfill/", backfill_views.start, name="backfill"),
+    path("<slug:provider>/backfill/offer/", backfill_views.offer, name="backfill_offer"),
+    path("<slug:provider>/backfill/progress/", backfill_views.progress, name="backfill_progress"),
+    path("<slug:provider>/backfill/dismiss/", backfill_views.dismiss, name="backfill_dismiss"),
     path("<slug:provider>/disable/", auth_views.disable, name="disable"),
 ]

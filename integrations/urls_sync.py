@@ -2,7 +2,11 @@
 
 from django.urls import path
 
+from torqueflow.numbers import register_id_converter
+
 from . import sync_views
+
+register_id_converter()
 
 app_name = "sync"
 

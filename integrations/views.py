@@ -125,6 +125,7 @@ def provider_page(request, provider: str):
             "current_key": provider.key,
             "section": section,
             "section_failed": section_failed,
+            "backfill": selectors.backfill_section(card),
         },
     )
     return _allow_connect_redirects(response, [card])
@@ -191,28 +192,47 @@ def callback(request, provider: str):
 @manage_integrations
 @require_http_methods(["GET", "POST"])
 def choose_account(request, provider: str):
+    """Pick one of the accounts a consent reached. Moving a connection that already points
+    at an account asks first: what was sent there stays there, and syncing starts afresh."""
     provider = _provider(provider, OAuth2)
     connection = selectors.connection_for(organisation=request.organisation, provider=provider)
-    accounts = selectors.accounts_to_choose(connection)
-    if not accounts:
+    choices = selectors.account_choices(connection)
+    if not choices:
         messages.info(request, f"There is no {provider.name} account waiting to be chosen.")
         return redirect(_page_url(provider))
-    form = ChooseAccountForm(request.POST or None, accounts=accounts)
+    form = ChooseAccountForm(request.POST or None, accounts=choices)
+    move = None
     if request.method == "POST" and form.is_valid():
-        try:
-            connection_choose_account(
-                connection=connection, actor=request.user, account_id=form.cleaned_data["account"]
-            )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-        else:
-            messages.success(request, f"Connected to {provider.name}.")
-            return redirect(_page_url(provider))
+        chosen = next(c for c in choices if c["id"] == form.cleaned_data["account"])
+        move = selectors.account_move(connection, chosen)
+        if move is None or request.POST.get("confirm") == "move":
+            try:
+                connection = connection_choose_account(
+                    connection=connection, actor=request.user, account_id=chosen["id"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+                move = None
+            else:
+                if chosen["current"]:
+                    messages.success(
+                        request, f"{provider.name} stays connected to {chosen['name']}."
+                    )
+                else:
+                    messages.success(request, f"Connected to {provider.name}.")
+                return redirect(_page_url(provider))
+    status = 400 if request.method == "POST" and move is None else 200
     return render(
         request,
         "integrations/choose.html",
-        {"provider": provider, "form": form},
-        status=400 if request.method == "POST" else 200,
+        {
+            "provider": provider,
+            "form": form,
+            "move": move,
+            "connection": connection,
+            "current_reached": selectors.current_account_reached(connection),
+        },
+        status=status,
     )
 
 
@@ -255,6 +275,10 @@ def toggle(request, provider: str, key: str):
             "provider_key": provider.key,
             "toggle": states[key],
             "children": [states[child] for child in states[key].children],
+            # The overview tile says whether syncing is on: it follows the switch.
+            "card": selectors.integration_card(
+                organisation=request.organisation, provider=provider
+            ),
         },
         status=status,
     )

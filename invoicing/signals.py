@@ -1,7 +1,11 @@
-"""The domain signal invoicing sends; other apps listen, invoicing imports none of them.
+"""The domain signals invoicing sends; other apps listen, invoicing imports none of them.
 
 `invoice_changed` is sent inside the transaction that changed the invoice, with
 `invoice` (the saved Invoice) and `change`, one of CHANGES.
+
+`party_changed` is sent inside the transaction that saved an existing customer or supplier,
+with `party` (the saved Customer or Supplier) and `changed` (the names of the fields whose
+value changed).
 """
 
 from django.dispatch import Signal
@@ -13,3 +17,4 @@ PAYMENTS_CHANGED = "payments_changed"
 CHANGES = (FINALISED, UPDATED, VOIDED, PAYMENTS_CHANGED)
 
 invoice_changed = Signal()
+party_changed = Signal()

@@ -1,8 +1,11 @@
 from django.urls import path
 
 from invoicing.models import Invoice
+from torqueflow.numbers import register_id_converter
 
 from .views import invoices, parties, payments
+
+register_id_converter()
 
 app_name = "invoicing"
 

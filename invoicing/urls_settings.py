@@ -2,7 +2,11 @@
 
 from django.urls import path
 
+from torqueflow.numbers import register_id_converter
+
 from .views import nominal_codes
+
+register_id_converter()
 
 urlpatterns = [
     path("nominal-codes/", nominal_codes.nominal_code_list, name="settings_nominal_codes"),

@@ -1,10 +1,12 @@
 """Pages run the same number of queries however many rows they show (no N+1)."""
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from integrations.models import Connection, SyncRecord
 from invoicing.models import Invoice, PaymentMethod
 
 from .factories import (
@@ -15,6 +17,7 @@ from .factories import (
     make_invoice,
     make_payment,
 )
+from .helpers import visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +96,199 @@ def test_customer_list_queries_do_not_grow_with_rows(owner_client, org):
     with_30 = queries_for(owner_client, url)
 
     assert len(with_30) == len(with_5)
+
+
+def add_sync_records(connections, invoices):
+    invoice_type = ContentType.objects.get_for_model(Invoice)
+    for index, invoice in enumerate(invoices):
+        for linked in connections:
+            SyncRecord.objects.create(
+                organisation=linked.organisation,
+                connection=linked,
+                object_type=invoice_type,
+                object_id=invoice.pk,
+                state=SyncRecord.State.FAILED if index % 2 else SyncRecord.State.PENDING,
+            )
+
+
+@pytest.mark.parametrize("page", ["integrations:index", "integrations:provider"])
+def test_integrations_overview_counts_failed_and_waiting_in_one_query(owner_client, org, page):
+    """Each syncing connection's tile counts its failed and waiting invoices: one query for
+    the page, however many connections and records."""
+    url = reverse(page, args=["xero"] if page == "integrations:provider" else [])
+    connections = [
+        Connection.objects.create(organisation=org, provider=key, state="active")
+        for key in ("xero", "ghl")
+    ]
+    add_sync_records(connections, [make_invoice(org, finalise=True) for _ in range(2)])
+    with_2 = queries_for(owner_client, url)
+
+    add_sync_records(connections, [make_invoice(org, finalise=True) for _ in range(20)])
+    with_22 = queries_for(owner_client, url)
+
+    assert len(with_22) == len(with_2), "\n".join(with_22)
+    assert sum("integrations_syncrecord" in sql for sql in with_22) == 1
+    assert "11 failed · 11 waiting" in visible_text(owner_client.get(url))
+
+
+def test_failed_list_queries_do_not_grow_with_rows(owner_client, org):
+    """Each row names what to fix (a nominal code, a customer, the connection), read in one
+    query per kind for the page."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from integrations.models import Connection, SyncRecord
+
+    connection = Connection.objects.create(organisation=org, provider="xero", state="active")
+    fixes = (
+        lambda: {"kind": "nominal_codes", "ids": [NominalCodeFactory(organisation=org).pk]},
+        lambda: {"kind": "customer", "ids": [CustomerFactory(organisation=org).pk]},
+        lambda: {"kind": "supplier", "ids": [SupplierFactory(organisation=org).pk]},
+        lambda: {"kind": "connection"},
+    )
+
+    def add(count):
+        for n in range(count):
+            SyncRecord.objects.create(
+                organisation=org,
+                connection=connection,
+                object_type=ContentType.objects.get_for_model(Invoice),
+                object_id=make_invoice(org, finalise=True).pk,
+                state="failed",
+                reason_text="Sync failed for a reason",
+                fix=fixes[n % len(fixes)](),
+            )
+
+    url = reverse("sync:failed", args=["xero"])
+    add(8)
+    with_8 = queries_for(owner_client, url)
+    add(24)
+    with_32 = queries_for(owner_client, url)
+
+    assert len(with_32) == len(with_8), "\n".join(with_32)
+
+
+def test_xero_tab_offering_earlier_invoices_counts_them_in_one_query(owner_client, org):
+    """Settings → Integrations → Xero with its "Send N earlier invoices" offer, and with a
+    back-fill under way: the same queries for 5 earlier invoices as for 30."""
+    from django.utils import timezone
+
+    from integrations.models import Connection, SyncRecord
+    from integrations.services.backfill import backfill_mark, backfill_start
+
+    url = reverse("integrations:provider", args=["xero"])
+
+    def connect():
+        Connection.objects.all().delete()
+        return Connection.objects.create(
+            organisation=org, provider="xero", state="active", connected_at=timezone.now()
+        )
+
+    add_sales_invoices(org, 5)
+    connect()
+    offer_5 = queries_for(owner_client, url)
+    add_sales_invoices(org, 25)
+    connection = connect()
+    offer_30 = queries_for(owner_client, url)
+    assert "Send 30 earlier invoices to Xero" in owner_client.get(url).content.decode()
+    assert len(offer_30) == len(offer_5), "\n".join(offer_30)
+
+    backfill = backfill_start(connection=connection, actor=None)
+    backfill_mark(backfill_id=backfill.pk)
+    progress_url = reverse("integrations:backfill_progress", args=["xero"])
+
+    def answered(count):
+        pks = SyncRecord.objects.order_by("pk").values("pk")[:count]
+        SyncRecord.objects.filter(pk__in=pks).update(state="synced")
+
+    answered(5)
+    running_5, progress_5 = queries_for(owner_client, url), queries_for(owner_client, progress_url)
+    answered(25)
+    assert "25 of 30 sent" in owner_client.get(url).content.decode()
+    running_25 = queries_for(owner_client, url)
+    progress_25 = queries_for(owner_client, progress_url)
+    assert len(running_25) == len(running_5), "\n".join(running_25)
+    assert len(progress_25) == len(progress_5), "\n".join(progress_25)
+
+
+def test_invoice_list_with_every_kind_of_sync_badge_does_not_grow_with_rows(owner_client, org):
+    """Two active providers (each invoice sent to both), and history from an account one of
+    them moved away from: the badges are read in bulk."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from integrations.models import Connection, PastSyncRecord, SyncRecord
+
+    invoice_type = ContentType.objects.get_for_model(Invoice)
+    connections = [
+        Connection.objects.create(organisation=org, provider=key, state="active")
+        for key in ("xero", "ghl")
+    ]
+
+    def add(count):
+        for _ in range(count):
+            invoice = make_invoice(org, customer=CustomerFactory(organisation=org), finalise=True)
+            for linked in connections:
+                SyncRecord.objects.update_or_create(
+                    connection=linked,
+                    object_type=invoice_type,
+                    object_id=invoice.pk,
+                    defaults={"organisation": org, "state": "synced", "external_id": "x"},
+                )
+            PastSyncRecord.objects.create(
+                organisation=org,
+                provider="xero",
+                remote_account_name="Old organisation",
+                object_type=invoice_type,
+                object_id=invoice.pk,
+                external_id="old",
+                archived_at=timezone.now(),
+            )
+
+    url = reverse("invoicing:sales_list")
+    add(3)
+    with_3 = queries_for(owner_client, url)
+    add(20)
+    with_23 = queries_for(owner_client, url)
+    page = owner_client.get(url).content.decode()
+    assert page.count(">Xero: Synced</span>") == 23
+    assert page.count(">GHL: Pushed</span>") == 23
+    assert page.count(">Was in Old organisation</span>") == 23
+    assert len(with_23) == len(with_3), "\n".join(with_23)
+
+
+def test_invoice_list_with_xero_badges_queries_do_not_grow_with_rows(owner_client, org):
+    """Each row's green Xero badge says on hover that payments recorded here are not sent
+    (the toggle is off): read from the connection already loaded, not once per row."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.utils import timezone
+
+    from integrations.models import Connection, SyncRecord
+
+    xero = Connection.objects.create(
+        organisation=org, provider="xero", state=Connection.State.ACTIVE, remote_account_id="t"
+    )
+
+    def add_synced(count):
+        add_sales_invoices(org, count)
+        for invoice in Invoice.objects.filter(organisation=org):
+            SyncRecord.objects.get_or_create(
+                organisation=org,
+                connection=xero,
+                object_type=ContentType.objects.get_for_model(Invoice),
+                object_id=invoice.pk,
+                defaults={
+                    "state": SyncRecord.State.SYNCED,
+                    "external_id": f"x-{invoice.pk}",
+                    "last_synced_at": timezone.now(),
+                },
+            )
+
+    url = reverse("invoicing:sales_list")
+    add_synced(5)
+    with_5 = queries_for(owner_client, url)
+    add_synced(25)
+    response = owner_client.get(url)
+    with_30 = queries_for(owner_client, url)
+
+    assert "Payments recorded in Torqueflow are not sent to Xero." in response.content.decode()
+    assert len(with_30) == len(with_5), "\n".join(with_30)

@@ -9,6 +9,9 @@ anything but plain ASCII digits within range reads as absent.
 import re
 from collections.abc import Iterable
 
+from django.urls import register_converter
+from django.urls.converters import get_converters
+
 # The largest primary key or count the database holds (a signed 64-bit integer).
 MAX_INT = 2**63 - 1
 _PLAIN = re.compile(r"[0-9]{1,19}")
@@ -47,3 +50,10 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+def register_id_converter() -> None:
+    """Make `<id:…>` known; every URL module that uses it calls this first, so that whichever
+    of them is imported first (a test may import one on its own) finds it."""
+    if "id" not in get_converters():
+        register_converter(IdConverter, "id")

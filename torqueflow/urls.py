@@ -1,16 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, register_converter
-from django.urls.converters import get_converters
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from accounts.views import settings_index, settings_security
 from integrations.webhook_views import webhook_receive
-from torqueflow.numbers import IdConverter
+from torqueflow.numbers import register_id_converter
 
-# Before any app's URLs are read: they name their ids `<id:pk>`. (Tests reload this module.)
-if "id" not in get_converters():
-    register_converter(IdConverter, "id")
+register_id_converter()
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="invoicing:sales_list"), name="home"),
@@ -18,6 +15,7 @@ urlpatterns = [
     path("settings/", settings_index, name="settings_index"),
     path("settings/security/", settings_security, name="settings_security"),
     path("settings/finance/", include("invoicing.urls_settings")),
+    path("settings/integrations/xero/", include("xero_sync.urls")),
     path("settings/integrations/", include("integrations.urls")),
     path("sync/", include("integrations.urls_sync")),
     path("ghl/", include("ghl.urls")),

@@ -111,6 +111,38 @@ class PaymentState:
 
 
 @dataclass(frozen=True)
+class PaymentResult:
+    """A Payment element of a write, with its validation errors if any."""
+
+    payment_id: str
+    status: str
+    amount: Decimal | None
+    updated_utc: datetime.datetime | None = None
+    errors: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.payment_id)
+
+
+@dataclass(frozen=True)
+class Account:
+    """One account of the chart (GET /Accounts)."""
+
+    account_id: str
+    code: str
+    name: str
+    type: str
+    status: str
+    enable_payments: bool
+
+    @property
+    def takes_payments(self) -> bool:
+        """Xero takes payments into BANK accounts and those with payments enabled."""
+        return self.status in ("", "ACTIVE") and (self.type == "BANK" or self.enable_payments)
+
+
+@dataclass(frozen=True)
 class InvoiceState:
     """An Invoice as Xero holds it now, with what payments need: status, amounts, payments.
     `payments` is None when the answer had no Payments list at all (summaryOnly, or a scope
@@ -244,6 +276,33 @@ def payment_state_from_element(element: dict[str, Any], invoice_id: str = "") ->
         reference=str(element.get("Reference") or ""),
         payment_type=str(element.get("PaymentType") or ""),
         updated_utc=xero_datetime(element.get("UpdatedDateUTC")),
+    )
+
+
+def payment_result_from_element(element: dict[str, Any]) -> PaymentResult:
+    errors = _messages(element.get("ValidationErrors"))
+    if not errors and (
+        element.get("HasValidationErrors") is True
+        or element.get("StatusAttributeString") == "ERROR"
+    ):
+        errors = ("Xero refused the payment",)
+    return PaymentResult(
+        payment_id=_guid(element.get("PaymentID")),
+        status=str(element.get("Status") or "").upper(),
+        amount=_money(element.get("Amount")),
+        updated_utc=xero_datetime(element.get("UpdatedDateUTC")),
+        errors=errors,
+    )
+
+
+def account_from_element(element: dict[str, Any]) -> Account:
+    return Account(
+        account_id=_guid(element.get("AccountID")),
+        code=str(element.get("Code") or ""),
+        name=str(element.get("Name") or ""),
+        type=str(element.get("Type") or "").upper(),
+        status=str(element.get("Status") or "").upper(),
+        enable_payments=element.get("EnablePaymentsToAccount") is True,
     )
 
 
@@ -533,3 +592,40 @@ class XeroClient(ApiClient):
             headers={"If-Modified-Since": if_modified_since(modified_since)},
         )
         return _page(data, "Payments", page, payment_state_from_element)
+
+    # --- sending payments recorded in Torqueflow ---------------------------------------
+
+    def get_accounts(self) -> list[Account]:
+        """GET /Accounts: the chart of accounts (accounting.settings.read)."""
+        data = self._request("GET", "Accounts")
+        return [account_from_element(a) for a in data.get("Accounts") or () if isinstance(a, dict)]
+
+    def create_payment(self, payment: dict[str, Any], *, idempotency_key: str) -> PaymentResult:
+        """PUT /Payments?summarizeErrors=false with one payment: created once per key, or
+        refused with its ValidationErrors (an answer of 200 either way)."""
+        data = self._request(
+            "PUT",
+            "Payments",
+            params={"summarizeErrors": "false"},
+            payload={"Payments": [payment]},
+            idempotency_key=checked_idempotency_key(idempotency_key),
+        )
+        payments = [p for p in data.get("Payments") or () if isinstance(p, dict)]
+        if not payments:
+            raise TransientError("Xero's answer did not include the payment")
+        return payment_result_from_element(payments[0])
+
+    def delete_payment(self, payment_id: str, *, idempotency_key: str) -> PaymentResult:
+        """POST /Payments/{PaymentID} {"Payments":[{"Status":"DELETED"}]}: a payment is
+        never edited, only deleted."""
+        data = self._request(
+            "POST",
+            f"Payments/{quote(payment_id, safe='')}",
+            params={"summarizeErrors": "false"},
+            payload={"Payments": [{"Status": "DELETED"}]},
+            idempotency_key=checked_idempotency_key(idempotency_key),
+        )
+        payments = [p for p in data.get("Payments") or () if isinstance(p, dict)]
+        if not payments:
+            raise TransientError("Xero's answer did not include the payment")
+        return payment_result_from_element(payments[0])

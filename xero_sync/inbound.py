@@ -8,7 +8,9 @@ Xero payment is recorded once (Payment.external_id = PaymentID), and a snapshot 
 the one already applied is skipped.
 
 Only invoices that came from Torqueflow are touched: a SyncRecord of this connection holds
-the InvoiceID. Payments are one-way: nothing recorded here is ever pushed to Xero.
+the InvoiceID. Payments recorded here that were sent to Xero (payments_out.py, while its
+toggle is on) are known by their PaymentID and never recorded again as "Xero Sync" ones; one
+deleted in Xero is soft-deleted here.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from integrations.models import Connection, SyncRecord, WebhookEvent
 from integrations.ratelimit import RateLimiter
 from integrations.services.activity import activity_record
 from integrations.services.payments import provider_payment_method
+from integrations.services.records import sync_record_write
 from integrations.services.tokens import access_token_get
 from invoicing.locks import invoice_lock
 from invoicing.models import Invoice, Payment, PaymentMethod
@@ -253,6 +256,28 @@ class _Apply:
             for p in Payment.objects.filter(invoice=self.invoice, source=PAYMENT_SOURCE.key)
         }
 
+    def _sent(self) -> tuple[dict[str, tuple[Payment, SyncRecord]], list[Payment]]:
+        """Payments recorded here and created in Xero by us, by PaymentID; and those whose
+        create is under way (sent, answer not yet kept)."""
+        rows = {
+            p.pk: p
+            for p in Payment.objects.filter(invoice=self.invoice).exclude(source=PAYMENT_SOURCE.key)
+        }
+        sent: dict[str, tuple[Payment, SyncRecord]] = {}
+        in_flight: list[Payment] = []
+        records = SyncRecord.objects.filter(
+            connection=self.connection,
+            object_type=ContentType.objects.get_for_model(Payment),
+            object_id__in=list(rows),
+        )
+        for record in records:
+            pk = record.object_id
+            if record.external_id:
+                sent[record.external_id] = (rows[pk], record)
+            elif record.details.get("maybe_created") and not rows[pk].is_deleted:
+                in_flight.append(rows[pk])
+        return sent, in_flight
+
     def _note(self, note: str) -> None:
         self.record.badge_note = note
 
@@ -297,14 +322,53 @@ class _Apply:
             )
             return
         held = self._held()
+        sent, in_flight = self._sent()
         live = [p for p in self.state.payments if p.live and p.payment_id]
         for payment in live:
-            if payment.payment_id not in held:
-                self._record_payment(payment)
+            if payment.payment_id in held or payment.payment_id in sent:
+                continue
+            if self._ours_in_flight(payment, in_flight):
+                continue
+            self._record_payment(payment)
         listed = {p.payment_id for p in live}
         for external_id, row in held.items():
             if not row.is_deleted and external_id not in listed:
                 self._delete_payment(row)
+        for payment_id, (row, record) in sent.items():
+            gone = payment_id not in listed and self._newer_than(record)
+            if gone and not row.is_deleted and not record.details.get("deleted_in_xero"):
+                self._delete_sent_payment(row, record)
+
+    @staticmethod
+    def _ours_in_flight(payment: PaymentState, in_flight: list[Payment]) -> bool:
+        """A payment we are creating in Xero right now, whose PaymentID the push has not
+        kept yet: the push keeps it; recording it here would count it twice."""
+        for row in in_flight:
+            if payment.amount is not None and row.amount == payment.amount:
+                in_flight.remove(row)
+                return True
+        return False
+
+    def _newer_than(self, record: SyncRecord) -> bool:
+        """Is this snapshot of the invoice newer than the payment we created? An older one
+        (read before the payment was made) does not list it, which says nothing."""
+        current = _ms(self.state.updated_utc)
+        sent = record.details.get("xero_updated_ms")
+        if not isinstance(sent, int):
+            sent = _ms(record.last_synced_at)
+        return current is not None and sent is not None and current >= sent
+
+    def _delete_sent_payment(self, row: Payment, record: SyncRecord) -> None:
+        """A payment recorded here, sent to Xero, then deleted there: soft-deleted here too,
+        and never sent again."""
+        sync_record_write(record, data={"deleted_in_xero": True})
+        payment_delete(payment=row, actor=None, reason=DELETED_REASON)
+        self.invoice = invoice_lock(invoice_id=self.invoice.pk)
+        self._log(
+            "payment_delete",
+            f"Payment of {self.invoice.currency} {row.amount} deleted in Xero; soft-deleted here",
+            payment_id=record.external_id,
+        )
 
     def _record_payment(self, payment: PaymentState) -> None:
         invoice = self.invoice
@@ -357,9 +421,14 @@ class _Apply:
     def deleted_payments(self, payment_ids: Iterable[str]) -> None:
         """Payments Xero reports DELETED (a PAYMENT event, the reconciler's /Payments)."""
         held = self._held()
+        sent, _ = self._sent()
         for payment_id in payment_ids:
             row = held.get(payment_id)
-            if row is None:
+            if payment_id in sent:
+                mine, record = sent[payment_id]
+                if not mine.is_deleted and not record.details.get("deleted_in_xero"):
+                    self._delete_sent_payment(mine, record)
+            elif row is None:
                 if self._remember("xero_unmatched_deletes", payment_id):
                     self._note(NOTE_DELETE_NO_MATCH)
                     self._audit("xero.payment_delete_no_match", payment_id=payment_id)

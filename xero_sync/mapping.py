@@ -17,6 +17,7 @@ from django.conf import settings
 
 from integrations.account_codes import account_code
 from integrations.errors import ValidationFailed
+from integrations.fixes import UNMAPPED_REASON_CODE, nominal_codes_fix, party_fix
 from invoicing.models import Customer, Invoice, InvoiceLine, NominalCode, Supplier
 
 from .client import InvoiceResult
@@ -38,6 +39,9 @@ _NAME_TAKEN = re.compile(r"The contact name .* is already assigned to another co
 _NUMBER_TAKEN = re.compile(
     r"contact number.*(unique|already)|another contact has this", re.I | re.S
 )
+# Xero's answer to a line whose AccountCode is not in its chart of accounts (or cannot be
+# used on this kind of document): "Account code '999' is not a valid code for this document."
+_INVALID_ACCOUNT = re.compile(r"Account code '([^']*)' is not a valid code", re.I)
 
 PENNY = Decimal("0.01")
 UNIT = Decimal("0.0001")  # unitdp=4
@@ -63,9 +67,13 @@ def invoice_check(invoice: Invoice, lines: Iterable[InvoiceLine]) -> None:
         )
     if (invoice.currency or "").upper() != SUPPORTED_CURRENCY:
         raise ValidationFailed(CURRENCY_MISMATCH, reason_code="currency_mismatch")
-    for line in lines:
-        if not xero_account_code(line.nominal_code):
-            raise ValidationFailed(UNMAPPED_NOMINAL_CODE, reason_code="unmapped_nominal_code")
+    unmapped = [line for line in lines if not xero_account_code(line.nominal_code)]
+    if unmapped:
+        raise ValidationFailed(
+            UNMAPPED_NOMINAL_CODE,
+            reason_code=UNMAPPED_REASON_CODE,
+            fix=nominal_codes_fix(unmapped),
+        )
     if invoice.party is None:
         raise ValidationFailed("The invoice has no customer or supplier", reason_code="no_contact")
 
@@ -87,18 +95,39 @@ def is_number_collision(message: str) -> bool:
     return bool(_NUMBER_TAKEN.search(message or ""))
 
 
-def contact_failure(messages: Iterable[str]) -> ValidationFailed:
-    """Why an invoice cannot go: its contact could not be created in Xero."""
+def contact_failure(messages: Iterable[str], party: Party | None = None) -> ValidationFailed:
+    """Why an invoice cannot go: its contact (the invoice's `party`) could not be created in
+    Xero. Either way the party is what to fix: renamed after a name collision, edited after
+    any other refusal (an address or email Xero will not take)."""
     messages = [m for m in messages if m]
     if any(is_name_collision(m) for m in messages):
-        return ValidationFailed(CONTACT_COLLISION, reason_code="contact_collision")
+        return ValidationFailed(
+            CONTACT_COLLISION,
+            reason_code="contact_collision",
+            fix=party_fix(party, rename=True),
+        )
     text = "; ".join(messages) or "Xero refused the contact"
-    return ValidationFailed(f"Contact refused by Xero: {text}"[:500], reason_code="contact_refused")
+    return ValidationFailed(
+        f"Contact refused by Xero: {text}"[:500],
+        reason_code="contact_refused",
+        fix=party_fix(party, rename=False),
+    )
 
 
-def invoice_failure(result: InvoiceResult) -> ValidationFailed:
-    """An ERROR element of an invoices write, as the reason on the badge."""
-    return ValidationFailed("; ".join(result.errors)[:500] or "Xero refused the invoice")
+def invoice_failure(result: InvoiceResult, lines: Iterable[InvoiceLine] = ()) -> ValidationFailed:
+    """An ERROR element of an invoices write, as the reason on the badge. When Xero refused
+    an account code, the nominal codes of `lines` mapped to it are what to fix."""
+    refused = {
+        match.group(1).strip()
+        for message in result.errors
+        for match in _INVALID_ACCOUNT.finditer(message or "")
+    }
+    return ValidationFailed(
+        "; ".join(result.errors)[:500] or "Xero refused the invoice",
+        fix=nominal_codes_fix(
+            line for line in lines if refused and xero_account_code(line.nominal_code) in refused
+        ),
+    )
 
 
 # --- contacts ----------------------------------------------------------------------------
@@ -148,6 +177,11 @@ def _number(value: Decimal, places: Decimal) -> int | float:
     exactly enough to print back as the same decimal."""
     value = Decimal(value).quantize(places, rounding=ROUND_HALF_UP)
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def money_number(value: Decimal) -> int | float:
+    """An amount in pounds as a JSON number of at most two decimals."""
+    return _number(value, PENNY)
 
 
 def line_item(line: InvoiceLine, position: int) -> dict[str, Any]:

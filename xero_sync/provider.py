@@ -19,6 +19,7 @@ from typing import Any
 from celery.schedules import crontab
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
 from accounts.capabilities import ACCOUNTANT, STAFF
 from integrations import registry
@@ -29,7 +30,7 @@ from integrations.webhook_body import read_json
 from invoicing import signals
 from invoicing.models import Invoice
 
-from . import inbound, push
+from . import inbound, payments_out, push, settings_page
 from .client import XeroClient
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class XeroProvider(registry.Provider):
         "Customers and suppliers created in Xero on first use",
         "Xero's totals checked against Torqueflow's",
         "Payments and voids made in Xero come back to Torqueflow",
+        "Payments recorded in Torqueflow sent to Xero, when turned on",
     )
     connect_label = "Connect Xero"
     disconnect_message = (
@@ -69,6 +71,7 @@ class XeroProvider(registry.Provider):
         "be preserved for audit purposes."
     )
     synced_label = "Synced to Xero"
+    manual_sync_hint = "Auto-sync is off: invoices go when you press Sync now"
     sync_capability = SYNC_CAPABILITY.key
     capabilities = (SYNC_CAPABILITY,)
     account_codes = registry.AccountCodes(
@@ -106,7 +109,21 @@ class XeroProvider(registry.Provider):
             off_message="Purchase invoice sync disabled",
             parent="auto_sync",
         ),
+        registry.Toggle(
+            key=payments_out.TOGGLE,
+            label=payments_out.TOGGLE_LABEL,
+            default=False,
+            on_message="Payments recorded in Torqueflow will be sent to Xero",
+            off_message="Payments recorded in Torqueflow will not be sent to Xero",
+            help_text=(
+                "Payments recorded from the moment this is turned on are created in Xero "
+                "against the invoice, and deleted there when deleted here. Earlier payments "
+                "are not sent."
+            ),
+        ),
     )
+    # The Xero tab shows, under the card, the account payments go to.
+    page_template = settings_page.TEMPLATE
     # Xero's documented limits per organisation: 60 calls a minute, 5 at once.
     rate_limit = registry.RateLimit(calls=60, period_seconds=60, concurrent=5)
     # Xero suggests about 50 elements per write.
@@ -152,18 +169,43 @@ class XeroProvider(registry.Provider):
         with XeroClient(token=token, tenant_id=connection.remote_account_id) as client:
             client.get_organisation()
 
+    def page_context(self, *, organisation, connection: Connection | None) -> dict[str, Any]:
+        return settings_page.page_context(connection)
+
+    def toggle_changed(
+        self, *, connection: Connection, key: str, value: bool, previous: bool
+    ) -> None:
+        if key == payments_out.TOGGLE:
+            payments_out.toggle_changed(connection=connection, value=value, previous=previous)
+
+    def badge_hint(self, connection: Connection) -> str:
+        if not payments_out.sending(connection):
+            return payments_out.NOT_SENT_HINT
+        return ""
+
     # --- what to push ------------------------------------------------------------------
 
+    def syncs_automatically(self, connection: Connection) -> bool:
+        return self.toggle_value(connection, "auto_sync") and (
+            self.toggle_value(connection, "sync_sales")
+            or self.toggle_value(connection, "sync_purchases")
+        )
+
+    # The toggle that says whether each kind of invoice goes to Xero.
+    _KIND_TOGGLES = {Invoice.Kind.SALES: "sync_sales", Invoice.Kind.PURCHASE: "sync_purchases"}
+
     def wants(self, *, connection: Connection, obj: Any, change: str) -> bool:
+        if isinstance(obj, Invoice) and change == signals.PAYMENTS_CHANGED:
+            # Payments made in Xero never go back (they are not ours to send); ones recorded
+            # here go while "Send payments recorded in Torqueflow to Xero" is on.
+            return self._owes_payments(connection, obj)
         if not isinstance(obj, Invoice) or change not in (signals.FINALISED, signals.UPDATED):
-            # Payments are one-way (Xero → Torqueflow) and voids are not sent: applying a
-            # payment or a void from Xero sends payments_changed/voided, which must not
+            # Voids are not sent: applying a void from Xero sends voided, which must not
             # come back to Xero as a push.
             return False
         if not self.toggle_value(connection, "auto_sync"):
             return False
-        kind_toggle = {Invoice.Kind.SALES: "sync_sales", Invoice.Kind.PURCHASE: "sync_purchases"}
-        toggle = kind_toggle.get(obj.kind)
+        toggle = self._KIND_TOGGLES.get(obj.kind)
         if toggle is None or not self.toggle_value(connection, toggle):
             return False
         if obj.status in (Invoice.Status.DRAFT, Invoice.Status.VOID):
@@ -179,8 +221,45 @@ class XeroProvider(registry.Provider):
             object_id=obj.pk,
         ).exists()
 
+    def backfill_scope(self, *, connection: Connection) -> Q | None:
+        """The kinds the owner syncs (Sync sales / purchase invoices): a back-fill is asked
+        for by hand, so the master Auto-sync switch does not stop it, as with Sync now."""
+        kinds = [
+            kind
+            for kind, toggle in self._KIND_TOGGLES.items()
+            if self.toggle_value(connection, toggle)
+        ]
+        return Q(kind__in=kinds)
+
+    def _owes_payments(self, connection: Connection, invoice: Invoice) -> bool:
+        record = (
+            SyncRecord.objects.filter(
+                connection=connection,
+                object_type=ContentType.objects.get_for_model(Invoice),
+                object_id=invoice.pk,
+            )
+            .only("state", "reason_code")
+            .first()
+        )
+        if record is None:
+            return False
+        if record.state == SyncRecord.State.FAILED and record.reason_code in (
+            payments_out.PAYMENT_REASONS
+        ):
+            # Failed over a payment that has changed since (deleted here, say): look again.
+            return True
+        return payments_out.sending(connection) and payments_out.owes(connection, invoice)
+
     def fingerprint(self, *, record: SyncRecord) -> str:
-        return push.invoice_fingerprint(record)
+        fingerprint = push.invoice_fingerprint(record)
+        if fingerprint and payments_out.sending(record.connection):
+            # Payments owed to Xero make it "changed", so the hub hands it to the push.
+            invoice_type = ContentType.objects.get_for_model(Invoice)
+            if record.object_type_id == invoice_type.pk and payments_out.work_for(
+                record.connection, [record.object_id]
+            ):
+                return ""
+        return fingerprint
 
     # --- pushing -----------------------------------------------------------------------
 

@@ -33,7 +33,7 @@ from integrations.services.records import sync_record_write
 from integrations.services.tokens import access_token_get
 from invoicing.models import Invoice, InvoiceLine
 
-from . import mapping
+from . import mapping, payments_out
 from .client import ContactResult, InvoiceResult, XeroClient
 
 logger = logging.getLogger(__name__)
@@ -191,6 +191,56 @@ class _BatchPush:
     # --- the remote part ---------------------------------------------------------------
 
     def _push(self, client: XeroClient, budget: _CallBudget, items: list[_Item]) -> None:
+        # Xero holds these as they are: only their payments are owed (a payment recorded
+        # here). Writing them again would only be refused once they carry a payment.
+        for item in items:
+            if self._unchanged(item):
+                self._done(item.record, self._as_it_was(item))
+        written = [item for item in items if item.record.pk not in self.results]
+        if written:
+            self._write_invoices(client, budget, written)
+        self._send_payments(client, budget, items)
+
+    @staticmethod
+    def _unchanged(item: _Item) -> bool:
+        record = item.record
+        return (
+            bool(record.external_id)
+            and item.fingerprint == record.fingerprint
+            and not (record.force)
+        )
+
+    @staticmethod
+    def _as_it_was(item: _Item) -> registry.PushResult:
+        record = item.record
+        item.invoice_id = record.external_id
+        return registry.PushResult(
+            record=record,
+            external_id=record.external_id,
+            fingerprint=record.fingerprint,
+            remote_status=record.remote_status,
+            remote_url=record.remote_url,
+        )
+
+    def _send_payments(self, client: XeroClient, budget: _CallBudget, items: list[_Item]) -> None:
+        """After the invoices: the payments recorded here that Xero does not hold yet, and
+        the ones deleted here that it still does (payments_out.py). A failure leaves what
+        the invoice write achieved and makes the badge say why."""
+        owed = payments_out.work_for(self.connection, [item.invoice.pk for item in items])
+        if not owed:
+            return
+        sender = payments_out.Sender(connection=self.connection, client=client, spend=budget.spend)
+        for item in items:
+            work = owed.get(item.invoice.pk)
+            result = self.results.get(item.record.pk)
+            if not work or result is None or result.error is not None or not result.external_id:
+                continue
+            try:
+                sender.send(invoice=item.invoice, invoice_id=result.external_id, work=work)
+            except IntegrationError as error:
+                result.error = error
+
+    def _write_invoices(self, client: XeroClient, budget: _CallBudget, items: list[_Item]) -> None:
         self._ensure_contacts(client, budget, items)
         items = [item for item in items if item.record.pk not in self.results]
 
@@ -323,7 +373,7 @@ class _BatchPush:
                         party, existing.contact_id
                     )
                     continue
-            outcomes[(type(party), party.pk)] = mapping.contact_failure(result.errors)
+            outcomes[(type(party), party.pk)] = mapping.contact_failure(result.errors, party)
         return outcomes
 
     def _remember_contact(self, party, contact_id: str) -> str:
@@ -424,7 +474,7 @@ class _BatchPush:
                 if create:
                     changes["maybe_created"] = False  # Xero said no: nothing was created
                 _save_details([item], **changes)
-                self._fail(item.record, mapping.invoice_failure(result))
+                self._fail(item.record, mapping.invoice_failure(result, item.lines))
 
     def _synced(self, item: _Item, result: InvoiceResult, *, key_round: int) -> None:
         details = mapping.push_details(item.invoice, result)

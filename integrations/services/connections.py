@@ -1,5 +1,7 @@
 """Writes to connections: activate after consent, choose an account, disconnect, toggles."""
 
+import datetime
+import json
 import logging
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -15,10 +17,11 @@ from integrations import registry
 from integrations.auth import Credentials
 from integrations.errors import ConnectionNotActive, IntegrationError
 from integrations.models import Connection
-from integrations.selectors import connection_credentials
+from integrations.selectors import account_choices, connection_credentials
 from invoicing.services.audit import audit_record
 
 from .activity import activity_record
+from .history import sync_records_archive
 from .sync import sync_resume_after_reconnect
 from .tokens import access_token_get, token_fields
 
@@ -34,7 +37,103 @@ def connection_row_lock(organisation: Organisation, provider: registry.Provider)
     )
 
 
+def _adopt_token(
+    connection: Connection, provider: registry.Provider | None, token: dict[str, Any]
+) -> None:
+    """Put a consent's tokens on the (locked) connection."""
+    for name, value in token_fields(token).items():
+        setattr(connection, name, value)
+    if token.get("expires_at") and token.get("expires_in") is not None:
+        # A token kept while the owner chose expires when it was issued to, not from now.
+        connection.token_expires_at = datetime.datetime.fromtimestamp(
+            float(token["expires_at"]), tz=datetime.UTC
+        )
+    if provider is not None:
+        provider.connected(connection=connection, token=token)
+
+
+def _point_at(connection: Connection, *, account_id: str, account_name: str) -> bool:
+    """Point the locked connection at a remote account. Records made in another account go
+    to history and the connection starts afresh; True when that happened."""
+    moved = bool(connection.remote_account_id) and connection.remote_account_id != account_id
+    if moved:
+        sync_records_archive(connection=connection)
+    connection.remote_account_id = account_id
+    connection.remote_account_name = account_name
+    return moved
+
+
+def _clear_choice(connection: Connection) -> None:
+    connection.settings.pop("remote_accounts", None)
+    connection.pending_token = None
+
+
+def _activated(
+    connection: Connection,
+    *,
+    actor: AbstractBaseUser | None,
+    previous: tuple[str, str],
+    moved: bool,
+) -> None:
+    """Audit, log and resume after the connection became active on its account."""
+    provider = registry.get(connection.provider)
+    name = provider.name if provider else connection.provider
+    details = {"remote_account_id": connection.remote_account_id}
+    details["name"] = connection.remote_account_name
+    if moved:
+        details["previous_remote_account_id"] = previous[0]
+    audit_record(
+        organisation=connection.organisation,
+        actor=actor,
+        action=f"{connection.provider}.connected",
+        obj=connection,
+        details=details,
+    )
+    message = f"Connected to {name} account {connection.remote_account_name}"
+    if moved:
+        message += f"; what was sent to {previous[1] or previous[0]} stays there"
+    activity_record(
+        connection=connection,
+        action="connect",
+        result="ok",
+        subject=connection.remote_account_name,
+        message=message,
+    )
+    sync_resume_after_reconnect(connection=connection)
+
+
 @transaction.atomic
+def connection_consented(
+    *,
+    organisation: Organisation,
+    provider: registry.Provider,
+    actor: AbstractBaseUser | None,
+    token: dict[str, Any],
+    accounts: list[registry.RemoteAccount],
+) -> Connection:
+    """A consent came back with the accounts it reached. One account, and nothing to decide:
+    the connection becomes active on it. Otherwise the owner chooses (the connection's
+    settings list the accounts); a connection already linked to an account stays as it is,
+    syncing there with its own tokens, until then."""
+    connection = connection_row_lock(organisation, provider)
+    linked = connection.state in Connection.LINKED_STATES and bool(connection.remote_account_id)
+    if len(accounts) == 1 and (not linked or accounts[0].id == connection.remote_account_id):
+        return _activate(
+            connection, provider=provider, actor=actor, token=token, account=accounts[0]
+        )
+    connection.settings["remote_accounts"] = [asdict(account) for account in accounts]
+    if linked:
+        connection.pending_token = json.dumps(dict(token))
+    else:
+        for name, value in token_fields(token).items():
+            setattr(connection, name, value)
+        connection.pending_token = None
+        connection.state = Connection.State.SETUP_INCOMPLETE
+        connection.connected_by = actor
+    connection.save()
+    return connection
+
+
 def connection_activate(
     *,
     organisation: Organisation,
@@ -43,54 +142,31 @@ def connection_activate(
     token: dict[str, Any],
     account: registry.RemoteAccount,
 ) -> Connection:
-    connection = connection_row_lock(organisation, provider)
-    for name, value in token_fields(token).items():
-        setattr(connection, name, value)
+    """Activate the connection on `account` (records made in another account go to history)."""
+    with transaction.atomic():
+        connection = connection_row_lock(organisation, provider)
+        return _activate(connection, provider=provider, actor=actor, token=token, account=account)
+
+
+def _activate(
+    connection: Connection,
+    *,
+    provider: registry.Provider,
+    actor: AbstractBaseUser | None,
+    token: dict[str, Any],
+    account: registry.RemoteAccount,
+) -> Connection:
+    previous = (connection.remote_account_id, connection.remote_account_name)
+    _adopt_token(connection, provider, token)
+    moved = _point_at(connection, account_id=account.id, account_name=account.name)
     connection.state = Connection.State.ACTIVE
-    connection.remote_account_id = account.id
-    connection.remote_account_name = account.name
     connection.connected_at = timezone.now()
     connection.connected_by = actor
     connection.disconnected_at = None
     connection.last_error = ""
-    connection.settings.pop("remote_accounts", None)
-    provider.connected(connection=connection, token=token)
+    _clear_choice(connection)
     connection.save()
-    audit_record(
-        organisation=organisation,
-        actor=actor,
-        action=f"{provider.key}.connected",
-        obj=connection,
-        details={"remote_account_id": account.id, "name": account.name},
-    )
-    activity_record(
-        connection=connection,
-        action="connect",
-        result="ok",
-        subject=account.name,
-        message=f"Connected to {provider.name} account {account.name}",
-    )
-    sync_resume_after_reconnect(connection=connection)
-    return connection
-
-
-@transaction.atomic
-def connection_await_account_choice(
-    *,
-    organisation: Organisation,
-    provider: registry.Provider,
-    actor: AbstractBaseUser | None,
-    token: dict[str, Any],
-    accounts: list[registry.RemoteAccount],
-) -> Connection:
-    """Consent reached several accounts: keep the tokens and let the user pick one."""
-    connection = connection_row_lock(organisation, provider)
-    for name, value in token_fields(token).items():
-        setattr(connection, name, value)
-    connection.state = Connection.State.SETUP_INCOMPLETE
-    connection.connected_by = actor
-    connection.settings["remote_accounts"] = [asdict(account) for account in accounts]
-    connection.save()
+    _activated(connection, actor=actor, previous=previous, moved=moved)
     return connection
 
 
@@ -98,26 +174,39 @@ def connection_await_account_choice(
 def connection_choose_account(
     *, connection: Connection, actor: AbstractBaseUser | None, account_id: str
 ) -> Connection:
+    """The owner chose among the accounts a consent reached. On a linked connection, keeping
+    its own account changes nothing but the tokens (the new ones when the consent reached
+    it; otherwise the ones it has); another account moves it there (records to history)."""
     connection = Connection.objects.select_for_update().get(pk=connection.pk)
-    choices = {a["id"]: a for a in connection.settings.get("remote_accounts", [])}
-    if connection.state != Connection.State.SETUP_INCOMPLETE or account_id not in choices:
+    choices = {a["id"]: a for a in account_choices(connection)}
+    if account_id not in choices:
         raise ValidationError("Choose one of the accounts you authorised.")
+    provider = registry.get(connection.provider)
     chosen = choices[account_id]
+    pending = json.loads(connection.pending_token) if connection.pending_token else {}
+    linked = connection.state in Connection.LINKED_STATES
+    if linked and account_id == connection.remote_account_id:
+        if chosen.get("reached", True) and pending:
+            _adopt_token(connection, provider, pending)
+            connection.state = Connection.State.ACTIVE
+            connection.last_error = ""
+        _clear_choice(connection)
+        connection.save()
+        if connection.is_active:
+            sync_resume_after_reconnect(connection=connection)
+        return connection
+    previous = (connection.remote_account_id, connection.remote_account_name)
+    if pending:
+        _adopt_token(connection, provider, pending)
+    moved = _point_at(connection, account_id=chosen["id"], account_name=chosen["name"])
     connection.state = Connection.State.ACTIVE
-    connection.remote_account_id = chosen["id"]
-    connection.remote_account_name = chosen["name"]
     connection.connected_at = timezone.now()
+    connection.connected_by = actor
     connection.disconnected_at = None
-    connection.settings.pop("remote_accounts", None)
+    connection.last_error = ""
+    _clear_choice(connection)
     connection.save()
-    audit_record(
-        organisation=connection.organisation,
-        actor=actor,
-        action=f"{connection.provider}.connected",
-        obj=connection,
-        details={"remote_account_id": chosen["id"], "name": chosen["name"]},
-    )
-    sync_resume_after_reconnect(connection=connection)
+    _activated(connection, actor=actor, previous=previous, moved=moved)
     return connection
 
 
@@ -132,7 +221,7 @@ def connection_disconnect(*, connection: Connection, actor: AbstractBaseUser | N
     connection.credentials = {}
     connection.token_expires_at = None
     connection.disconnected_at = timezone.now()
-    connection.settings.pop("remote_accounts", None)
+    _clear_choice(connection)
     connection.save()
     audit_record(
         organisation=connection.organisation,
@@ -160,6 +249,7 @@ def connection_set_toggle(
         again = "Reconnect" if connection.state == Connection.State.REQUIRES_REAUTH else "Connect"
         raise ValidationError(f"{again} {provider.name} before changing its settings.")
     previous = provider.toggle_value(connection, key)
+    provider.toggle_changed(connection=connection, key=key, value=value, previous=previous)
     connection.settings[key] = value
     connection.save(update_fields=["settings"])
     audit_record(

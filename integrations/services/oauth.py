@@ -16,8 +16,9 @@ from requests_oauthlib import OAuth2Session
 from accounts.models import Organisation
 from integrations import registry
 from integrations.models import Connection
+from integrations.selectors import accounts_to_choose
 
-from .connections import connection_activate, connection_await_account_choice
+from .connections import connection_consented
 
 SESSION_KEY = "integrations_oauth_flows"
 STATE_TTL_SECONDS = 600
@@ -122,16 +123,9 @@ def oauth_finish(
         ) from error
     if not accounts:
         raise OAuthFailed(f"No {provider.name} account was authorised. Nothing was connected.")
-    if len(accounts) == 1:
-        connection = connection_activate(
-            organisation=organisation,
-            provider=provider,
-            actor=actor,
-            token=token,
-            account=accounts[0],
-        )
-        return OAuthResult(connection=connection, needs_account_choice=False)
-    connection = connection_await_account_choice(
+    connection = connection_consented(
         organisation=organisation, provider=provider, actor=actor, token=token, accounts=accounts
     )
-    return OAuthResult(connection=connection, needs_account_choice=True)
+    return OAuthResult(
+        connection=connection, needs_account_choice=bool(accounts_to_choose(connection))
+    )

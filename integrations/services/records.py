@@ -17,7 +17,16 @@ from integrations.models import SyncRecord
 WRITABLE = frozenset(
     field.name
     for field in SyncRecord._meta.concrete_fields
-    if field.name not in {"id", "organisation", "connection", "object_type", "object_id", "details"}
+    if field.name
+    not in {
+        "id",
+        "organisation",
+        "connection",
+        "object_type",
+        "object_id",
+        "details",
+        "backfill",
+    }
 )
 
 

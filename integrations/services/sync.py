@@ -8,7 +8,8 @@ cannot lose an invoice. Workers claim records with SKIP LOCKED, so two never pus
 
 import datetime
 import logging
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -20,13 +21,14 @@ from django.utils import timezone
 
 from integrations import registry
 from integrations.errors import (
+    CONNECTION,
     ConnectionNotActive,
     IntegrationError,
     NeedsUser,
     RateLimited,
     ReauthRequired,
 )
-from integrations.models import Connection, SyncRecord
+from integrations.models import Connection, SyncRecord, SyncRetry
 from integrations.ratelimit import RateLimiter
 from integrations.retry import MAX_ATTEMPTS, next_retry
 from invoicing.services.audit import audit_record
@@ -82,11 +84,48 @@ def _mark_pending(*, connection: Connection, obj: models.Model, force: bool = Fa
     record.label = str(obj)[:100]
     record.reason_code = ""
     record.reason_text = ""
+    record.fix = {}
     if force:
         record.attempts = 0
         record.force = True
     record.save()
     return record
+
+
+def sync_mark_pending_many(
+    *,
+    connection: Connection,
+    model: type[models.Model],
+    objects: Sequence[tuple[int, str]],
+    backfill_id: int | None = None,
+) -> None:
+    """Mark many objects with no record on the connection pending in one insert, as Sync now
+    would (whatever the provider's automatic rules say), and push them once this commits.
+
+    `objects` are (pk, label) pairs. One that has a record meanwhile (a Sync now pressed on
+    it) keeps its record as it is: nothing is marked twice.
+    """
+    content_type = ContentType.objects.get_for_model(model)
+    now = timezone.now()
+    SyncRecord.objects.bulk_create(
+        [
+            SyncRecord(
+                organisation_id=connection.organisation_id,
+                connection=connection,
+                object_type=content_type,
+                object_id=pk,
+                state=SyncRecord.State.PENDING,
+                queued_at=now,
+                label=label[:100],
+                force=True,
+                backfill_id=backfill_id,
+            )
+            for pk, label in objects
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    enqueue_push(connection.pk)
 
 
 def sync_object_changed(*, obj: models.Model, organisation_id: int, change: str) -> int:
@@ -131,18 +170,30 @@ def sync_now(
 
 @transaction.atomic
 def sync_retry_failed(*, connection: Connection, actor: AbstractBaseUser | None) -> int:
-    """The bulk "Retry failed" action: every failed record of the connection goes again."""
+    """The bulk "Retry failed" action: every failed record of the connection goes again,
+    remembered as one SyncRetry so that the failed page can follow them until they settle."""
     failed = list(
         SyncRecord.objects.select_for_update().filter(
             connection=connection, state=SyncRecord.State.FAILED
         )
     )
+    retry = (
+        SyncRetry.objects.create(
+            organisation_id=connection.organisation_id,
+            connection=connection,
+            started_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        if failed
+        else None
+    )
     for record in failed:
+        record.retry = retry
         record.state = SyncRecord.State.PENDING
         record.attempts = 0
         record.queued_at = timezone.now()
         record.next_attempt_at = None
         record.reason_code = record.reason_text = ""
+        record.fix = {}
         record.force = True
         record.save()
     if failed:
@@ -158,22 +209,71 @@ def sync_retry_failed(*, connection: Connection, actor: AbstractBaseUser | None)
 
 
 def sync_resume_after_reconnect(*, connection: Connection) -> int:
-    """Records that failed only because the connection was down go back to pending."""
-    count = SyncRecord.objects.filter(
-        connection=connection,
-        state=SyncRecord.State.FAILED,
-        reason_code__in=RESUME_ON_RECONNECT,
-    ).update(
-        state=SyncRecord.State.PENDING,
-        attempts=0,
-        queued_at=timezone.now(),
-        next_attempt_at=None,
-        reason_code="",
-        reason_text="",
+    """Records that failed only because the connection was down (or whose fix is to
+    reconnect) go back to pending. Called by every way of connecting again, in the
+    transaction that made the connection active."""
+    waiting = SyncRecord.objects.filter(
+        connection=connection, state=SyncRecord.State.FAILED
+    ).filter(Q(reason_code__in=RESUME_ON_RECONNECT) | Q(fix__kind=CONNECTION))
+    provider = registry.get(connection.provider)
+    name = provider.name if provider else connection.provider
+    return sync_requeue_fixed(
+        record_ids=list(waiting.values_list("pk", flat=True)), fixed=f"{name} reconnected"
     )
-    if count:
-        enqueue_push(connection.pk)
-    return count
+
+
+def sync_requeue_fixed(*, record_ids: Collection[int], fixed: str) -> int:
+    """Failed records whose fix was just saved go back to pending with their attempts reset,
+    and are pushed once the transaction commits; the activity log says they were queued
+    again after the fix (`fixed` says what was fixed). Records no longer failed are left
+    alone. Call inside the transaction that saved the fix."""
+    if not record_ids:
+        return 0
+    now = timezone.now()
+    by_connection: dict[int, list[SyncRecord]] = defaultdict(list)
+    with transaction.atomic():
+        records = list(
+            SyncRecord.objects.select_for_update()
+            .filter(pk__in=list(record_ids), state=SyncRecord.State.FAILED)
+            .order_by("pk")
+        )
+        for record in records:
+            record.state = SyncRecord.State.PENDING
+            record.attempts = 0
+            record.queued_at = now
+            record.next_attempt_at = None
+            record.reason_code = record.reason_text = ""
+            record.fix = {}
+            by_connection[record.connection_id].append(record)
+        SyncRecord.objects.bulk_update(
+            records,
+            [
+                "state",
+                "attempts",
+                "queued_at",
+                "next_attempt_at",
+                "reason_code",
+                "reason_text",
+                "fix",
+            ],
+        )
+        for connection in Connection.objects.filter(pk__in=list(by_connection)):
+            queued = by_connection[connection.pk]
+            activity_record(
+                connection=connection,
+                record=queued[0] if len(queued) == 1 else None,
+                action="requeue",
+                result="info",
+                subject=_subject(queued[0]) if len(queued) == 1 else "",
+                message=f"{_invoice_count(len(queued))} queued again after the fix: {fixed}",
+                details={"records": len(queued)},
+            )
+            enqueue_push(connection.pk)
+    return len(records)
+
+
+def _invoice_count(count: int) -> str:
+    return "1 invoice" if count == 1 else f"{count} invoices"
 
 
 def _claim(connection: Connection, limit: int) -> list[SyncRecord]:
@@ -213,6 +313,7 @@ def _record_synced(connection: Connection, result: registry.PushResult) -> None:
         "attempts": 0,
         "reason_code": "",
         "reason_text": "",
+        "fix": {},
         "last_synced_at": now,
         "next_attempt_at": None,
         "force": False,
@@ -220,7 +321,11 @@ def _record_synced(connection: Connection, result: registry.PushResult) -> None:
     for name in ("fingerprint", "remote_status", "remote_url"):
         if getattr(result, name):
             fields[name] = getattr(result, name)
-    sync_record_write(record, fields=fields, data=result.details, drop=result.drop)
+    try:
+        sync_record_write(record, fields=fields, data=result.details, drop=result.drop)
+    except SyncRecord.DoesNotExist:
+        _record_gone(connection, record)
+        return
     Connection.objects.filter(pk=connection.pk).update(
         invoices_synced=F("invoices_synced") + (1 if first_time else 0), last_sync_at=now
     )
@@ -239,9 +344,15 @@ def _record_failed(connection: Connection, record: SyncRecord, error: Integratio
     Decided on the row as it is now, under its lock: only the push's own fields are written."""
     message = str(error)
     with transaction.atomic():
-        record = SyncRecord.objects.select_for_update().get(pk=record.pk)
+        locked = SyncRecord.objects.select_for_update().filter(pk=record.pk).first()
+        if locked is None:
+            _record_gone(connection, record)
+            return
+        record = locked
+        record.fix = {}
         if isinstance(error, NeedsUser):
             failed_text = REASON_TEXT.get(error.reason_code, message)
+            record.fix = error.fix.as_json() if error.fix else {}
             decision = None
         else:
             record.attempts += 1
@@ -273,6 +384,7 @@ def _record_failed(connection: Connection, record: SyncRecord, error: Integratio
                 "next_attempt_at",
                 "force",
                 "attempts",
+                "fix",
             ]
         )
     if decision is not None and not decision.give_up:
@@ -284,6 +396,16 @@ def _record_failed(connection: Connection, record: SyncRecord, error: Integratio
         result=result,
         subject=_subject(record),
         message=message,
+    )
+
+
+def _record_gone(connection: Connection, record: SyncRecord) -> None:
+    """The connection moved to another account while this push was on its way: its records
+    went to history, and what came back belongs to the account it left."""
+    logger.info(
+        "Record %s of connection %s left with a move to another account during its push",
+        record.pk,
+        connection.pk,
     )
 
 
@@ -319,7 +441,7 @@ def _push_batch(
         unchanged = fingerprint and fingerprint == record.fingerprint and record.external_id
         if unchanged and not record.force:
             SyncRecord.objects.filter(pk=record.pk).update(
-                state=SyncRecord.State.SYNCED, next_attempt_at=None
+                state=SyncRecord.State.SYNCED, next_attempt_at=None, fix={}
             )
             continue
         to_push.append(record)
@@ -338,9 +460,24 @@ def _push_batch(
             _record_synced(connection, result)
             summary.pushed += 1
         else:
+            _record_progress(connection, result)
             _record_failed(connection, result.record, result.error)
             summary.failed += 1
     return summary
+
+
+def _record_progress(connection: Connection, result: registry.PushResult) -> None:
+    """A push can fail after part of it got through (the invoice created, then its payment
+    refused): keep the remote id and what was pushed, so the retry does not create it again."""
+    if not result.external_id:
+        return
+    if not result.record.external_id:
+        Connection.objects.filter(pk=connection.pk).update(invoices_synced=F("invoices_synced") + 1)
+    fields = {"external_id": result.external_id}
+    for name in ("fingerprint", "remote_status", "remote_url"):
+        if getattr(result, name):
+            fields[name] = getattr(result, name)
+    sync_record_write(result.record, fields=fields, data=result.details, drop=result.drop)
 
 
 def sync_push_due(

@@ -9,6 +9,8 @@ from invoicing import extensions, selectors
 from invoicing.forms import NominalCodeForm
 from invoicing.services.audit import audit_record
 
+from .common import safe_next
+
 PERMISSION_MESSAGE = "You do not have permission to manage finance settings"
 
 
@@ -38,6 +40,7 @@ def nominal_code_form(request, pk: int | None = None):
     form = NominalCodeForm(
         request.POST or None, instance=instance, organisation=request.organisation
     )
+    back_to = safe_next(request)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             code = form.save(commit=False)
@@ -53,11 +56,11 @@ def nominal_code_form(request, pk: int | None = None):
                 details={"account_codes": account_codes, "changed": form.changed_data},
             )
         messages.success(request, f"Nominal code {code.code} saved.")
-        return redirect("settings_nominal_codes")
+        return redirect(back_to or "settings_nominal_codes")
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "invoicing/nominal_code_form.html",
-        {"form": form, "object": instance},
+        {"form": form, "object": instance, "next": back_to},
         status=status,
     )

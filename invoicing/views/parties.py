@@ -13,9 +13,9 @@ from accounts.capabilities import INVOICES_MANAGE, INVOICES_VIEW
 from accounts.permissions import capability_required
 from invoicing.forms import CustomerForm, SearchForm, SupplierForm
 from invoicing.models import Customer, Supplier
-from invoicing.services.audit import audit_record
+from invoicing.services.parties import party_save
 
-from .common import page_number
+from .common import page_number, safe_next
 
 
 @dataclass(frozen=True)
@@ -57,23 +57,17 @@ def party_form(request, party: str, pk: int | None = None):
     if pk is not None:
         instance = get_object_or_404(kind.model.objects.for_org(request.organisation), pk=pk)
     form = kind.form(request.POST or None, instance=instance)
+    back_to = safe_next(request)
     if request.method == "POST" and form.is_valid():
         obj = form.save(commit=False)
         obj.organisation = request.organisation
-        obj.save()
-        audit_record(
-            organisation=request.organisation,
-            actor=request.user,
-            action=f"{party}.{'updated' if instance else 'created'}",
-            obj=obj,
-            details={"changed": form.changed_data},
-        )
+        party_save(party=obj, actor=request.user, changed=form.changed_data)
         messages.success(request, f"{obj.name} saved.")
-        return redirect(f"{kind.url_prefix}_list")
+        return redirect(back_to or f"{kind.url_prefix}_list")
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "invoicing/party_form.html",
-        {"kind": kind, "form": form, "object": instance},
+        {"kind": kind, "form": form, "object": instance, "next": back_to},
         status=status,
     )

@@ -127,6 +127,7 @@ class AccountSeed:
 
 CHART = (
     AccountSeed("090", "Business Bank Account", "BANK", "NONE", "ASSET", enable_payments=True),
+    AccountSeed("091", "Business Savings Account", "BANK", "NONE", "ASSET", enable_payments=True),
     AccountSeed("200", "Sales", "REVENUE", "OUTPUT2", "REVENUE"),
     AccountSeed("260", "Other Revenue", "REVENUE", "OUTPUT2", "REVENUE"),
     AccountSeed("310", "Cost of Goods Sold", "DIRECTCOSTS", "INPUT2", "EXPENSE"),

@@ -209,6 +209,11 @@ ROWS = [
             ("credentials", "post", lambda w: ["xero"]),
             ("enable", "post", lambda w: ["xero"]),
             ("disable", "post", lambda w: ["xero"]),
+            ("backfill", "get", lambda w: ["xero"]),
+            ("backfill", "post", lambda w: ["xero"]),
+            ("backfill_offer", "get", lambda w: ["xero"]),
+            ("backfill_progress", "get", lambda w: ["xero"]),
+            ("backfill_dismiss", "post", lambda w: ["xero"]),
         ]
     ),
     # Settings: any member

@@ -54,15 +54,21 @@ def test_gohighlevel_connect_push_send_link_and_get_paid(demo, login, sandbox, c
     page.get_by_role("button", name="Allow").click()
     expect(page.get_by_text("Connected to GoHighLevel.")).to_be_visible()
     expect(page.locator("#integration-ghl .badge").first).to_have_text("Connected")
+    # Auto-push starts off: the overview does not claim that syncing is on.
+    expect(page.locator("#status-ghl")).to_contain_text(
+        "Auto-push is off: invoices go when you push them"
+    )
 
     page.goto("/invoices/")
     page.get_by_role("link", name="INV-0002").click()
     invoice_url = page.url
+    expect(page.get_by_role("button", name="Send payment link")).to_have_count(0)
     page.get_by_role("button", name="Push to GHL").click()
     expect(page.locator("#toasts")).to_contain_text("Queued")
     expect(page.locator("#sync-row-ghl .badge")).to_have_text("Pushed to GHL", timeout=POLL)
 
-    page.reload()
+    # The panel comes with the badge, no reload needed.
+    expect(page.locator("#ghl-panel")).to_contain_text("GHL invoice ID")
     page.get_by_role("button", name="Send payment link").click()
     expect(page.locator("#ghl-panel")).to_contain_text(re.compile("sent by email", re.I))
 

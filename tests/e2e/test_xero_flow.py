@@ -2,9 +2,10 @@
 
 import re
 
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from invoicing.models import NominalCode
+from sandbox.models import XeroContact, XeroTenant
 
 POLL = 20_000  # ms: the badge polls every second; the worker pushes in well under that
 
@@ -68,7 +69,7 @@ def test_finalised_invoice_goes_pending_then_synced_to_xero(demo, login, sandbox
     expect(badge).to_have_attribute("title", re.compile("Last synced"))
 
 
-def test_unmapped_nominal_code_fails_then_sync_now_after_the_fix(
+def test_unmapped_nominal_code_names_the_code_and_saving_it_syncs_the_invoice(
     demo, login, sandbox, celery_worker
 ):
     page = login()
@@ -79,18 +80,48 @@ def test_unmapped_nominal_code_fails_then_sync_now_after_the_fix(
     badge = page.locator(".sync-panel .badge")
     expect(badge).to_have_text("Sync failed", timeout=POLL)
     expect(badge).to_have_attribute("title", "Unmapped nominal code")
-
+    reason = page.locator(".sync-panel .sync-reason")
+    expect(reason).to_have_text(
+        "Unmapped nominal code — 4020 Call-out fees has no Xero account code: Set it"
+    )
     invoice_url = page.url
-    code = NominalCode.objects.get(code="4020")
-    page.goto(f"/settings/finance/nominal-codes/{code.pk}/edit/")
+
+    reason.get_by_role("link", name="Set the Xero account code of 4020 Call-out fees").click()
+    expect(page.get_by_role("heading", name="Edit nominal code 4020")).to_be_visible()
     page.get_by_label("Xero account code").fill("200")
     page.get_by_role("button", name="Save").click()
 
-    page.goto(invoice_url)
-    page.get_by_role("button", name="Sync now").click()
-    expect(page.locator("#toasts")).to_contain_text("Queued")
+    # Back on the invoice, which went again by itself: nothing else to press.
+    expect(page.get_by_text("Nominal code 4020 saved.")).to_be_visible()
+    assert page.url == invoice_url
     expect(page.locator(".sync-panel .badge")).to_have_text("Synced to Xero", timeout=POLL)
     expect(page.locator(".sync-panel")).not_to_contain_text("Unmapped nominal code")
+
+
+def test_contact_collision_names_the_customer_and_renaming_syncs_the_invoice(
+    demo, login, sandbox, celery_worker
+):
+    page = login()
+    connect_xero(page)
+    # Someone keyed a "Jane Smith" into Xero by hand: Xero refuses a second contact so named.
+    tenant = XeroTenant.objects.get(name="Demo Plumbing & Heating Ltd (Xero)")
+    XeroContact.objects.create(tenant=tenant, name="Jane Smith", updated_utc=timezone.now())
+    page.goto("/invoices/")
+    page.get_by_role("link", name="INV-0001").click()  # Jane Smith's draft
+    page.get_by_role("button", name="Finalise").click()
+    expect(page.locator(".sync-panel .badge")).to_have_text("Sync failed", timeout=POLL)
+    reason = page.locator(".sync-panel .sync-reason")
+    expect(reason).to_have_text("Contact collision - manual mapping required — Rename Jane Smith")
+    invoice_url = page.url
+
+    reason.get_by_role("link", name="Rename Jane Smith").click()
+    page.get_by_label("Name", exact=True).fill("Jane Smith (Flat 2)")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_text("Jane Smith (Flat 2) saved.")).to_be_visible()
+    assert page.url == invoice_url
+    expect(page.locator(".sync-panel .badge")).to_have_text("Synced to Xero", timeout=POLL)
+    expect(page.locator(".sync-panel")).not_to_contain_text("Contact collision")
 
 
 def test_staff_has_no_integrations_page_but_can_sync_now(demo, login, sandbox, celery_worker, page):

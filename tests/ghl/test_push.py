@@ -275,6 +275,28 @@ def test_a_validation_error_fails_with_the_reason(connection, invoice, ghl_api):
     assert connection.invoices_synced == 0
 
 
+def test_a_refused_contact_names_the_customer_to_edit(connection, invoice, customer, ghl_api):
+    ghl_api["upsert"].mock(
+        return_value=httpx.Response(422, json=fixture("error_422_unprocessable.json"))
+    )
+
+    push(connection, invoice)
+
+    record = invoice_record(connection, invoice)
+    assert record.state == SyncRecord.State.FAILED
+    assert "contactDetails.email must be an email" in record.reason_text
+    assert record.fix == {"kind": "customer", "ids": [customer.pk]}
+    assert not ghl_api["create"].called
+
+
+def test_a_refused_invoice_names_nothing_to_fix(connection, invoice, ghl_api):
+    ghl_api["create"].mock(
+        return_value=httpx.Response(422, json=fixture("error_422_unprocessable.json"))
+    )
+    push(connection, invoice)
+    assert invoice_record(connection, invoice).fix == {}
+
+
 def test_rate_limited_waits_without_counting_an_attempt(connection, invoice, ghl_api):
     ghl_api["upsert"].mock(
         return_value=httpx.Response(

@@ -94,7 +94,7 @@ def test_not_connected_card_shows_the_form(owner_client):
     assert "It starts with AC." in card
     assert "Connect Keyed SMS" in card
     assert "Disconnect" not in card and "Configure" not in card
-    tile = text(response).split('id="status-keyed"')[1].split("</a>")[0]
+    tile = text(response).split('id="status-keyed"')[1].split("</div>")[0]
     assert "Enter your Keyed SMS details to connect" in tile
     assert 'status-tile tone-grey"' in text(response)
 

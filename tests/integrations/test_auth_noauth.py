@@ -30,8 +30,8 @@ def card_html(response, key: str = "portal") -> str:
 
 def tile_html(response, key: str = "portal") -> str:
     page = text(response)
-    start = page.rindex("<a", 0, page.index(f'id="status-{key}"'))
-    return page[start : page.index("</a>", start)]
+    start = page.rindex("<div", 0, page.index(f'id="status-{key}"'))
+    return page[start : page.index("</div>", start)]
 
 
 def portal(org, state=Connection.State.ACTIVE) -> Connection:

@@ -81,12 +81,15 @@ def test_badges_show_each_state_with_its_hover_text(org, owner_client, connectio
 
     html = owner_client.get(reverse("invoicing:sales_list")).content.decode()
 
-    assert html.count(">Synced to Ledger</span>") == 1
-    assert 'title="Last synced' in html
-    assert html.count(">Pending</span>") == 1
-    assert 'hx-trigger="every 1s"' in html  # the pending badge polls
-    assert 'title="Unmapped nominal code">Sync failed</span>' in html
-    assert ">Not synced</span>" not in html  # the list shows only what was sent
+    # The list's compact form: the provider and one word, the full text in the hover.
+    assert html.count(">Ledger: Synced</span>") == 1
+    assert 'title="Synced to Ledger. Last synced' in html
+    assert html.count(">Ledger: Pending</span>") == 1
+    assert 'hx-trigger="every 1s"' in html  # the pending badge polls, in its compact form
+    assert f"invoices/{pending.pk}/badge/?pending=1&amp;compact=1" in html
+    assert 'title="Ledger: Failed. Unmapped nominal code">Ledger: Failed</span>' in html
+    assert 'title="Ledger: Not synced. Not sent to Ledger yet. Sync now sends it.">' in html
+    assert html.count(">Ledger: Not synced</span>") == 1  # `never`; the draft shows nothing
     assert f"badge/{draft.pk}" not in html
     never_page = visible_text(owner_client.get(detail_url(never)))
     assert "Ledger Not synced Not sent to Ledger yet. Sync now sends it." in never_page
@@ -198,7 +201,7 @@ def test_failed_list_and_retry_failed(org, staff_client, connection):
     assert second.number not in page
 
     response = staff_client.post(url, follow=True)
-    assert "1 invoice(s) queued again." in visible_text(response)
+    assert "1 invoice queued again." in visible_text(response)
     assert SyncRecord.objects.get(object_id=first.pk).state == "pending"
 
 
@@ -210,7 +213,7 @@ def test_the_sync_line_polls_while_pending_and_drops_the_old_reason_when_settled
     set_record(connection, invoice, "pending")
     pending = staff_client.get(url, **HTMX)
     assert pending.status_code == 200
-    assert f'hx-get="{url}"' in pending.content.decode()
+    assert f'hx-get="{url}?pending=1"' in pending.content.decode()
 
     set_record(connection, invoice, "synced", last_synced_at=timezone.now(), reason_text="")
     settled = staff_client.get(url, **HTMX)

@@ -217,7 +217,7 @@ def test_status_overview_card(
     page = text(owner_client.get(INDEX))
 
     tile = page[page.index('id="status-example"') - 60 :]
-    tile = tile[: tile.index("</a>")]
+    tile = tile[: tile.index("</div>")]
     assert f"status-tile tone-{tone}" in tile
     assert hint in plain(tile)
     assert 'href="#integration-example"' in tile

@@ -86,8 +86,9 @@ def test_each_tab_is_its_providers_page_with_its_tab_current(owner_client, key):
 def test_on_a_tab_the_other_tiles_lead_to_their_tabs(owner_client):
     page = text(owner_client.get(provider_url("keyed")))
 
-    assert re.search(r'id="status-keyed" href="#integration-keyed"', page)
-    assert re.search(rf'id="status-portal" href="{provider_url("portal")}"', page)
+    head = r'id="status-{key}">\s*<a class="status-tile-head" href="{href}"'
+    assert re.search(head.format(key="keyed", href="#integration-keyed"), page)
+    assert re.search(head.format(key="portal", href=provider_url("portal")), page)
 
 
 def test_a_providers_own_page_renders_under_its_card(owner_client, org):
@@ -150,8 +151,8 @@ def test_status_colours_hold_for_every_kind(owner_client, org, state, tones):
     page = text(owner_client.get(INDEX))
 
     for key, tone in tones.items():
-        tile = page[page.rindex("<a", 0, page.index(f'id="status-{key}"')) :]
-        assert tile.startswith(f'<a class="status-tile tone-{tone}"'), key
+        tile = page[page.rindex("<div", 0, page.index(f'id="status-{key}"')) :]
+        assert tile.startswith(f'<div class="status-tile tone-{tone}"'), key
     assert "Status unavailable" not in page
 
 

@@ -105,3 +105,58 @@ def test_reading_payments_since_a_time_and_by_status(xero, invoice):
     }
     assert [p["PaymentID"] for p in live] == [late["PaymentID"]]
     assert paged["pagination"]["itemCount"] == 2
+
+
+def test_the_same_idempotency_key_gives_the_same_payment_once(xero, invoice):
+    key = {"Idempotency-Key": "torqueflow-payment-42"}
+    payment = {
+        "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+        "Account": {"Code": "090"},
+        "Date": "2026-11-15",
+        "Amount": 50,
+    }
+
+    first = xero.put("Payments", {"Payments": [payment]}, headers=key)
+    again = xero.put("Payments", {"Payments": [payment]}, headers=key)
+
+    assert first.status_code == again.status_code == 200
+    assert body(again)["Payments"][0]["PaymentID"] == body(first)["Payments"][0]["PaymentID"]
+    after = reread(xero, invoice)
+    assert len(after["Payments"]) == 1
+    assert after["AmountDue"] == Decimal("70.00")
+
+
+def test_payments_go_to_either_bank_account_by_its_account_id(xero, invoice):
+    accounts = body(xero.get("Accounts", {"where": 'Type=="BANK"'}))["Accounts"]
+    assert [(a["Code"], a["Name"]) for a in accounts] == [
+        ("090", "Business Bank Account"),
+        ("091", "Business Savings Account"),
+    ]
+
+    savings = accounts[1]["AccountID"]
+    paid = pay(xero, invoice, 120, Account={"AccountID": savings})
+
+    assert body(paid)["Payments"][0]["Account"]["Code"] == "091"
+    assert reread(xero, invoice)["Status"] == "PAID"
+
+
+def test_a_refused_payment_answers_each_element_without_summarised_errors(xero, invoice):
+    response = xero.put(
+        "Payments?summarizeErrors=false",
+        {
+            "Payments": [
+                {
+                    "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+                    "Account": {"Code": "090"},
+                    "Amount": "500.00",
+                }
+            ]
+        },
+    )
+
+    assert response.status_code == 200
+    (element,) = body(response)["Payments"]
+    assert element["StatusAttributeString"] == "ERROR"
+    assert element["ValidationErrors"] == [
+        {"Message": "Payment amount exceeds the amount outstanding on this document"}
+    ]

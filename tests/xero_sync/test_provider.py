@@ -87,7 +87,7 @@ def test_not_configured_without_a_client_id(xero, settings):
 def test_toggles(xero):
     toggles = {t.key: t for t in xero.toggles}
 
-    assert list(toggles) == ["auto_sync", "sync_sales", "sync_purchases"]
+    assert list(toggles) == ["auto_sync", "sync_sales", "sync_purchases", "send_payments"]
     assert toggles["auto_sync"].label == "Automatically sync new invoices to Xero"
     assert toggles["auto_sync"].parent is None
     assert toggles["auto_sync"].on_message == "Auto-sync enabled"
@@ -95,7 +95,13 @@ def test_toggles(xero):
     assert toggles["sync_sales"].label == "Sync sales invoices"
     assert toggles["sync_purchases"].label == "Sync purchase invoices"
     assert toggles["sync_sales"].parent == toggles["sync_purchases"].parent == "auto_sync"
-    assert all(t.default is True for t in toggles.values())
+    assert all(
+        toggles[key].default is True for key in ("auto_sync", "sync_sales", "sync_purchases")
+    )
+    # Payments are one-way (Xero → Torqueflow) unless the owner turns this on.
+    assert toggles["send_payments"].label == "Send payments recorded in Torqueflow to Xero"
+    assert toggles["send_payments"].default is False
+    assert toggles["send_payments"].parent is None
 
 
 def test_toggles_are_saved_through_the_hub(xero, connection, owner):
@@ -168,7 +174,7 @@ def test_finalising_marks_the_invoice_pending(connection, sales, bill):
 
 
 @pytest.mark.parametrize("change", [signals.PAYMENTS_CHANGED, signals.VOIDED, "deleted"])
-def test_payments_and_voids_are_not_pushed_yet(xero, connection, sales, change):
+def test_payments_and_voids_are_not_pushed_by_default(xero, connection, sales, change):
     assert not xero.wants(connection=connection, obj=sales, change=change)
 
 

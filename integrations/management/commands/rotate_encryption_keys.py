@@ -3,7 +3,7 @@ from django.db import transaction
 
 from integrations.models import Connection
 
-ENCRYPTED_FIELDS = ["access_token", "refresh_token", "credentials"]
+ENCRYPTED_FIELDS = ["access_token", "refresh_token", "credentials", "pending_token"]
 
 
 class Command(BaseCommand):

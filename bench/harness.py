@@ -325,10 +325,13 @@ class Stack:
 
     # -- Celery workers
 
-    def start_workers(self, count: int, concurrency: int, **env: str) -> list[subprocess.Popen]:
-        """`count` worker processes (prefork, `concurrency` children each), started at once."""
+    def start_workers(
+        self, count: int, concurrency: int, *, pool: str = "prefork", **env: str
+    ) -> list[subprocess.Popen]:
+        """`count` worker processes, started at once: each with `concurrency` children
+        (prefork) or threads (threads)."""
         host = socket.gethostname()
-        log(f"{self.name}: {count} Celery workers x {concurrency} (prefork)")
+        log(f"{self.name}: {count} Celery workers x {concurrency} ({pool})")
         for index in range(count):
             name = f"bench{index}@{host}"
             args = [
@@ -337,7 +340,7 @@ class Stack:
                 "torqueflow",
                 "worker",
                 "--pool",
-                "prefork",
+                pool,
                 "--concurrency",
                 str(concurrency),
                 "--hostname",

@@ -33,6 +33,7 @@ def run(
     minute: float,
     workers: int,
     concurrency: int,
+    pool: str = "prefork",
     latency_ms: int = 0,
 ) -> dict:
     """Push `invoices` pending invoices of a new organisation to sandbox tenant `tenant`."""
@@ -51,6 +52,7 @@ def run(
     stack.start_workers(
         workers,
         concurrency,
+        pool=pool,
         BENCH_XERO_MINUTE_SECONDS=str(minute),
         BENCH_XERO_BATCH_SIZE=str(batch_size),
     )
@@ -140,13 +142,17 @@ def main() -> None:
     cli.add_argument("--unbatched-invoices", type=int, help="invoices in the unbatched run")
     cli.add_argument("--unbatched-minute-seconds", type=float, help="a minute, unbatched run")
     cli.add_argument("--workers", type=int, default=2, help="Celery worker processes")
-    cli.add_argument("--concurrency", type=int, default=2, help="pool children per worker")
+    cli.add_argument(
+        "--concurrency", type=int, default=2, help="pool children (or threads) per worker"
+    )
+    cli.add_argument("--pool", choices=("prefork", "threads"), default="prefork")
     cli.add_argument("--latency-ms", type=int, default=0, help="the sandbox's added latency")
     args = cli.parse_args()
     sizes = QUICK if args.quick else FULL
     common = {
         "workers": args.workers,
         "concurrency": args.concurrency,
+        "pool": args.pool,
         "latency_ms": args.latency_ms,
     }
 
@@ -176,7 +182,7 @@ def main() -> None:
     latency = f", sandbox latency {args.latency_ms} ms" if args.latency_ms else ""
     title = (
         f"Bench 1+5: bulk push to the Xero sandbox ({args.workers} workers x "
-        f"{args.concurrency}{latency}); batching gain x{gain:.1f}"
+        f"{args.concurrency} {args.pool}{latency}); batching gain x{gain:.1f}"
     )
     rows = [[name, batched[key], single[key]] for name, key in ROWS]
     text = table(title, ["", "batched", "unbatched"], rows)

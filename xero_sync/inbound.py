@@ -224,14 +224,14 @@ def xero_sync_method(organisation) -> PaymentMethod:
     return provider_payment_method(organisation=organisation, source=PAYMENT_SOURCE)
 
 
-def _ms(value) -> int | None:
+def epoch_ms(value) -> int | None:
     return int(value.timestamp() * 1000) if value is not None else None
 
 
 def _stale(record: SyncRecord, state: InvoiceState) -> bool:
     """Older than the Xero state already applied (a late reply overtaken by a newer one)."""
     seen = record.details.get("xero_updated_ms")
-    current = _ms(state.updated_utc)
+    current = epoch_ms(state.updated_utc)
     return isinstance(seen, int) and current is not None and current < seen
 
 
@@ -352,10 +352,10 @@ class _Apply:
     def _newer_than(self, record: SyncRecord) -> bool:
         """Is this snapshot of the invoice newer than the payment we created? An older one
         (read before the payment was made) does not list it, which says nothing."""
-        current = _ms(self.state.updated_utc)
+        current = epoch_ms(self.state.updated_utc)
         sent = record.details.get("xero_updated_ms")
         if not isinstance(sent, int):
-            sent = _ms(record.last_synced_at)
+            sent = epoch_ms(record.last_synced_at)
         return current is not None and sent is not None and current >= sent
 
     def _delete_sent_payment(self, row: Payment, record: SyncRecord) -> None:
@@ -497,7 +497,7 @@ class _Apply:
             self.record.remote_status = self.state.status
             if self.state.amount_paid is not None:
                 details["xero_amount_paid"] = str(self.state.amount_paid)
-            updated = _ms(self.state.updated_utc)
+            updated = epoch_ms(self.state.updated_utc)
             if updated is not None and updated > int(details.get("xero_updated_ms") or 0):
                 details["xero_updated_ms"] = updated
         self.record.save(update_fields=["details", "badge_note", "remote_status"])

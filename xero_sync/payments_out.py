@@ -41,7 +41,7 @@ from invoicing.services.audit import audit_record
 
 from . import mapping
 from .client import Account, PaymentResult, XeroClient
-from .inbound import PAYMENT_SOURCE
+from .inbound import PAYMENT_SOURCE, epoch_ms
 
 logger = logging.getLogger(__name__)
 
@@ -226,10 +226,6 @@ def payment_payload(payment: Payment, *, invoice_id: str, account: dict[str, str
     }
 
 
-def _ms(value: datetime.datetime | None) -> int | None:
-    return int(value.timestamp() * 1000) if value is not None else None
-
-
 def _describe(payment: Payment, invoice: Invoice) -> str:
     return f"Payment of {invoice.currency} {payment.amount}"
 
@@ -354,7 +350,7 @@ class Sender:
         result: PaymentResult | None,
     ) -> None:
         data: dict[str, Any] = {"maybe_created": False, "invoice_id": invoice.pk}
-        updated = _ms(result.updated_utc) if result is not None else None
+        updated = epoch_ms(result.updated_utc) if result is not None else None
         if updated is not None:
             data["xero_updated_ms"] = updated
         sync_record_write(

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,10 +29,18 @@ from integrations.errors import IntegrationError, ReauthRequired
 from integrations.models import Connection, SyncRecord
 from integrations.services.activity import activity_record
 from integrations.services.sync import sync_now
-from invoicing.models import Invoice
+from invoicing.models import Invoice, Payment
 
 from .client import InvoiceState, Page, PaymentState, XeroClient
-from .inbound import PROVIDER_KEY, Pacer, apply_invoice_state, invoice_records, xero_client
+from .inbound import (
+    PAYMENT_SOURCE,
+    PROVIDER_KEY,
+    Pacer,
+    apply_invoice_state,
+    epoch_ms,
+    invoice_records,
+    xero_client,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +56,9 @@ class Summary:
     checked: int = 0
     fixed: int = 0
     errors: int = 0
+    # Already applied: Xero's copy is no newer than the one last applied, and every payment
+    # it reports deleted is deleted here (or known not to be ours) already.
+    unchanged: int = 0
 
     def __str__(self) -> str:
         return f"Reconciled: checked {self.checked}, fixed {self.fixed}, errors {self.errors}"
@@ -88,6 +100,15 @@ def _needs_push(record: SyncRecord, invoice: Invoice, state: InvoiceState) -> bo
     pushed_total = record.details.get("xero_total")
     expected = invoice.total if pushed_total in (None, "") else pushed_total
     return state.total != Decimal(str(expected))
+
+
+def _applied_already(record: SyncRecord, state: InvoiceState | None) -> bool:
+    """Xero's copy is no newer than the last one applied to this record (UpdatedDateUTC)."""
+    if state is None:
+        return True
+    seen = record.details.get("xero_updated_ms")
+    current = epoch_ms(state.updated_utc)
+    return isinstance(seen, int) and current is not None and current <= seen
 
 
 class _Run:
@@ -133,12 +154,16 @@ class _Run:
     def apply(self) -> None:
         invoice_ids = set(self.states) | set(self.deleted)
         records = invoice_records(self.connection, invoice_ids)
+        deletions = self._deletions_to_apply(records)
         for invoice_id in sorted(invoice_ids):
             record = records.get(invoice_id)
             state = self.states.get(invoice_id)
             if record is None:
                 continue
             self.summary.checked += 1
+            if invoice_id not in deletions and _applied_already(record, state):
+                self.summary.unchanged += 1
+                continue
             try:
                 self._apply_one(record, state, self.deleted.get(invoice_id, []))
             except Exception:
@@ -153,6 +178,52 @@ class _Run:
                     message="Could not apply Xero's state; see the server log",
                     details={"invoice_id": invoice_id},
                 )
+
+    def _deletions_to_apply(self, records: dict[str, SyncRecord]) -> set[str]:
+        """The invoices with a payment Xero reports deleted that is still live here, or one
+        not yet looked at: two queries for the whole run."""
+        reported = {
+            payment_id: invoice_id
+            for invoice_id, payment_ids in self.deleted.items()
+            if invoice_id in records
+            for payment_id in payment_ids
+        }
+        if not reported:
+            return set()
+        settled = set(
+            Payment.objects.filter(
+                organisation_id=self.connection.organisation_id,
+                source=PAYMENT_SOURCE.key,
+                external_id__in=list(reported),
+                deleted_at__isnull=False,
+            ).values_list("external_id", flat=True)
+        )
+        settled |= set(
+            SyncRecord.objects.filter(
+                connection=self.connection,
+                object_type=ContentType.objects.get_for_model(Payment),
+                external_id__in=list(reported),
+                details__deleted_in_xero=True,
+            ).values_list("external_id", flat=True)
+        )
+        unknown_seen = {
+            payment_id
+            for record in records.values()
+            for payment_id in record.details.get("xero_unmatched_deletes") or []
+        }
+        live_here = set(
+            Payment.objects.filter(
+                organisation_id=self.connection.organisation_id,
+                external_id__in=list(reported),
+                deleted_at__isnull=True,
+            ).values_list("external_id", flat=True)
+        )
+        return {
+            invoice_id
+            for payment_id, invoice_id in reported.items()
+            if payment_id not in settled
+            and (payment_id in live_here or payment_id not in unknown_seen)
+        }
 
     def _apply_one(
         self, record: SyncRecord, state: InvoiceState | None, deleted: list[str]

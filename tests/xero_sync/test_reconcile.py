@@ -12,6 +12,8 @@ import pytest
 import time_machine
 from celery.schedules import crontab
 from django.core.management import CommandError, call_command
+from django.db import connection as db_connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from integrations.models import Connection, SyncActivity, SyncRecord
@@ -157,6 +159,33 @@ def test_running_it_twice_changes_nothing_the_second_time(org, nominal, connecti
     assert deleted_from.amount_paid == Decimal("50.00")
     assert record_of(connection, deleted_from).badge_note == ("Payment delete - no match")
     assert summary_line(connection).message == "Reconciled: checked 3, fixed 0, errors 0"
+
+
+def test_a_second_run_with_nothing_new_skips_what_was_applied(org, nominal, connection, xero_api):
+    """Xero lists the same changes again (its window is 7 days): each invoice's copy is no
+    newer than the one applied and its deleted payment is deleted here already, so nothing is
+    applied again, and the run costs a few queries, however many changes it lists."""
+    elements, deletions = [], []
+    for n in range(12):
+        invoice = xero_invoice(org, nominal)
+        invoice_id = synced(connection, invoice, str(uuid.uuid4())).external_id
+        if n % 3:
+            elements.append(xero_element("invoice_paid_in_full.json", invoice_id=invoice_id))
+        else:
+            elements.append(xero_element("invoice_part_paid_50.json", invoice_id=invoice_id))
+            deletions.append(
+                xero_element("payment_deleted.json", payment_id=uuid.uuid4(), invoice_id=invoice_id)
+            )
+    changed_invoices(xero_api, *elements)
+    changed_payments(xero_api, *deletions)
+    first = reconcile_connection(connection, now=NOW)
+    assert (first.checked, first.unchanged, first.errors) == (12, 0, 0)
+
+    with CaptureQueriesContext(db_connection) as queries:
+        second = reconcile_connection(connection, now=NOW)
+
+    assert (second.checked, second.unchanged, second.fixed, second.errors) == (12, 12, 0, 0)
+    assert len(queries) <= 20, "\n".join(q["sql"] for q in queries)
 
 
 def test_deleted_payments_listed_by_xero_soft_delete_ours(invoice_100, connection, xero_api):

@@ -397,7 +397,7 @@ class _Apply:
             actor=None,
             amount=payment.amount,
             date=payment.date or timezone.localdate(),
-            method=xero_sync_method(invoice.organisation),
+            method=xero_sync_method(self.connection.organisation),
             reference=payment.payment_id,
             source=PAYMENT_SOURCE.key,
             external_id=payment.payment_id,
@@ -420,6 +420,9 @@ class _Apply:
 
     def deleted_payments(self, payment_ids: Iterable[str]) -> None:
         """Payments Xero reports DELETED (a PAYMENT event, the reconciler's /Payments)."""
+        payment_ids = list(payment_ids)
+        if not payment_ids:
+            return
         held = self._held()
         sent, _ = self._sent()
         for payment_id in payment_ids:

@@ -77,6 +77,14 @@ def _zero(value) -> bool:
     return value is None or value == 0
 
 
+def _editable_in_xero(state: InvoiceState) -> bool:
+    """Xero lets us edit it: AUTHORISED with nothing paid or credited ("This document cannot
+    be edited as it has a payment ... allocated")."""
+    return state.status == EDITABLE_IN_XERO and (
+        _zero(state.amount_paid) and _zero(state.amount_credited)
+    )
+
+
 def _needs_push(record: SyncRecord, invoice: Invoice, state: InvoiceState) -> bool:
     """Xero holds another version of an invoice Xero still lets us edit: our content
     changed since the last push, or someone changed the invoice in Xero (its Total is not
@@ -85,10 +93,8 @@ def _needs_push(record: SyncRecord, invoice: Invoice, state: InvoiceState) -> bo
         return False  # pending goes anyway; a failure waits for the user
     if invoice.status in (Invoice.Status.DRAFT, Invoice.Status.VOID):
         return False
-    if state.status != EDITABLE_IN_XERO:
+    if not _editable_in_xero(state):
         return False
-    if not (_zero(state.amount_paid) and _zero(state.amount_credited)):
-        return False  # "This document cannot be edited as it has a payment ... allocated"
     provider = registry.get(PROVIDER_KEY)
     fingerprint = provider.fingerprint(record=record) if provider else ""
     if not fingerprint:
@@ -234,6 +240,8 @@ class _Run:
             self.connection, state, deleted_payment_ids=deleted, via="reconciler"
         )
         self.summary.fixed += len(changes)
+        if not _editable_in_xero(state):
+            return
         record.refresh_from_db()
         invoice = Invoice.objects.filter(
             pk=record.object_id, organisation_id=self.connection.organisation_id

@@ -43,6 +43,11 @@ logger = logging.getLogger(__name__)
 CLAIM_SECONDS = 300
 SWEEP_AFTER = datetime.timedelta(minutes=3)
 MAX_BATCHES_PER_TASK = 50
+# While invoices are arriving briskly (a bulk finalise), a part-filled batch waits for them in
+# steps of FILL_STEP_SECONDS, for up to FILL_WAIT_SECONDS after its oldest was queued: a call
+# is the scarce thing, and one that carries a full batch is worth a second's wait.
+FILL_STEP_SECONDS = 0.5
+FILL_WAIT_SECONDS = 2.0
 # Reasons that clear up by themselves once the connection is active again.
 RESUME_ON_RECONNECT = (ConnectionNotActive.reason_code, ReauthRequired.reason_code)
 REASON_TEXT = {
@@ -535,6 +540,11 @@ def _push_next_batch(
     records = _claim(connection, provider.batch_size)
     if not records:
         return False
+    if limiter is not None and _filling(records, provider.batch_size):
+        _release(records, after_seconds=0)
+        enqueue_push(connection.pk, countdown=FILL_STEP_SECONDS)
+        total.deferred = True
+        return False
     if limiter is not None:
         # After the claim, so that finding nothing to push spends none of the limit.
         wait = limiter.acquire()
@@ -568,6 +578,21 @@ def _push_next_batch(
     total.pushed += summary.pushed
     total.failed += summary.failed
     return full  # a partial batch took the last of what was due
+
+
+def _filling(records: list[SyncRecord], batch_size: int) -> bool:
+    """Whether this part-filled batch should wait for more: a claim takes every due record up
+    to a batch, so a part-filled one holds all that is due, and when a fifth of a batch of them
+    was queued in the last second more are on their way. A lone invoice goes at once, and
+    none waits longer than FILL_WAIT_SECONDS."""
+    if len(records) >= batch_size:
+        return False
+    now = timezone.now()
+    brisk = now - datetime.timedelta(seconds=1)
+    arrived = sum(1 for r in records if r.queued_at and r.queued_at >= brisk)
+    oldest = min((r.queued_at for r in records if r.queued_at), default=now)
+    waited = (now - oldest).total_seconds()
+    return arrived >= max(2, batch_size // 5) and waited < FILL_WAIT_SECONDS
 
 
 def _slot_free(limiter: RateLimiter | None) -> bool:

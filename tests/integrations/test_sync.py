@@ -17,6 +17,8 @@ from integrations.models import Connection, SyncActivity, SyncRecord
 from integrations.ratelimit import RateLimiter
 from integrations.services.records import sync_record_write
 from integrations.services.sync import (
+    FILL_STEP_SECONDS,
+    FILL_WAIT_SECONDS,
     enqueue_push,
     sync_now,
     sync_push_due,
@@ -238,6 +240,46 @@ def test_pushes_for_later_keep_the_earliest_scheduled(
     with django_capture_on_commit_callbacks(execute=True):
         enqueue_push(connection.pk, countdown=45)
     assert sent_pushes == [30, 10, 0, 45]
+
+
+@responses.activate
+def test_a_part_filled_batch_waits_while_invoices_arrive_briskly(
+    org, connection, pusher, sent_pushes, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A bulk finalise: a call is worth a full batch, so five invoices queued this second
+    (a quarter of a batch of 20) wait for the next ones instead of taking a call now."""
+    monkeypatch.setattr(pusher, "batch_size", 20)
+    for _ in range(5):
+        finalised_invoice(org)
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = sync_push_due(connection_id=connection.pk)
+
+    assert len(responses.calls) == 0
+    assert summary.deferred and summary.pushed == 0
+    assert sent_pushes == [FILL_STEP_SECONDS]
+    records = SyncRecord.objects.filter(connection=connection)
+    assert {r.state for r in records} == {SyncRecord.State.PENDING}
+    assert all(r.next_attempt_at <= timezone.now() for r in records)  # due for the next push
+
+
+@responses.activate
+@pytest.mark.parametrize("waited", [0, FILL_WAIT_SECONDS + 1])
+def test_a_lone_invoice_or_one_that_waited_enough_goes_at_once(
+    org, connection, pusher, monkeypatch, waited
+):
+    monkeypatch.setattr(pusher, "batch_size", 20)
+    count = 1 if not waited else 5
+    for _ in range(count):
+        finalised_invoice(org)
+    SyncRecord.objects.filter(connection=connection).update(
+        queued_at=timezone.now() - datetime.timedelta(seconds=waited)
+    )
+    responses.post(PUSH_URL, json=ok_items(*[f"x{n}" for n in range(count)]))
+
+    summary = sync_push_due(connection_id=connection.pk)
+
+    assert len(responses.calls) == 1
+    assert summary.pushed == count
 
 
 @responses.activate

@@ -478,8 +478,8 @@ def main() -> None:
 
     rows = [
         [
-            "invoices finalised / synced / failed",
-            f"{r['invoices']} / {r['synced']} / {r['failed']}",
+            "invoices finalised / synced / failed / left pending",
+            f"{r['invoices']} / {r['synced']} / {r['failed']} / {r['not_synced']}",
         ],
         ["finalising took (s)", r["finalising_s"]],
         ["first invoice PUT after the first finalise (s)", show(r["first_put_after_s"])],

@@ -391,7 +391,8 @@ class Run:
             log("live_push: every invoice finalised; waiting until all are synced")
             not_synced = self.wait_synced(deadline)
             payer.stop_paying()
-            synced_at = self.records().aggregate(last=Max("last_synced_at"))["last"].timestamp()
+            last = self.records().aggregate(last=Max("last_synced_at"))["last"]
+            synced_at = last.timestamp() if last else time.time()
             log("live_push: pushed; waiting for the payments and the queues")
         finally:
             payer.finish(PAYMENT_TIMEOUT_SECONDS)

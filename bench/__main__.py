@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-BENCHES = ("push", "ingest", "pages", "reconcile", "latency")
+BENCHES = ("push", "ingest", "pages", "reconcile", "latency", "live_push")
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import datetime
 import re
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import httpx
@@ -55,8 +56,11 @@ def _chunks(items: range, size: int = CHUNK) -> Iterator[range]:
         yield range(start, min(start + size, items.stop))
 
 
-def invoices(org: Organisation, count: int, *, start: int = 0, prefix: str = "INV") -> list[int]:
-    """`count` finalised (unpaid) sales invoices with two lines each; their ids."""
+def invoices(
+    org: Organisation, count: int, *, start: int = 0, prefix: str = "INV", draft: bool = False
+) -> list[int]:
+    """`count` finalised (unpaid) sales invoices with two lines each, or drafts with
+    `draft=True` (for the product's own finalise); their ids."""
     customers = list(Customer.objects.filter(organisation=org).values_list("pk", flat=True))
     code = NominalCode.objects.get(organisation=org, code="4000")
     amounts = [line_amounts(quantity=q, unit_price=p, tax_rate=Decimal("20")) for _, q, p in LINES]
@@ -74,11 +78,11 @@ def invoices(org: Organisation, count: int, *, start: int = 0, prefix: str = "IN
                     customer_id=customers[n % len(customers)],
                     issue_date=today - datetime.timedelta(days=n % 365),
                     due_date=today + datetime.timedelta(days=30),
-                    status=Invoice.Status.UNPAID,
+                    status=Invoice.Status.DRAFT if draft else Invoice.Status.UNPAID,
                     subtotal=summed.subtotal,
                     tax_total=summed.tax,
                     total=summed.total,
-                    finalised_at=now,
+                    finalised_at=None if draft else now,
                 )
                 for n in chunk
             )
@@ -226,6 +230,22 @@ def connect_ghl(org: Organisation, owner, base_url: str, location: int = 0) -> C
         organisation=org, provider=provider, actor=owner, token=token, account=account
     )
     return connection_set_toggle(connection=connection, actor=owner, key="auto_push", value=True)
+
+
+@contextmanager
+def sandbox_visitor(base_url: str, page: str) -> Iterator[httpx.Client]:
+    """A client that opened the sandbox's page (so it holds the CSRF cookie its forms use)."""
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        http.get(page).raise_for_status()
+        yield http
+
+
+def post_form(http: httpx.Client, url: str, fields: dict[str, str] | None = None) -> None:
+    """A form post as the browser sends it; the answer must be the redirect after it."""
+    token = http.cookies.get("csrftoken", "")
+    answer = http.post(url, data={"csrfmiddlewaretoken": token, **(fields or {})})
+    if answer.status_code != 302:
+        raise RuntimeError(f"POST {url} answered {answer.status_code}")
 
 
 def sandbox_stats(base_url: str, tenant: int = 0) -> dict:

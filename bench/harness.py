@@ -59,6 +59,16 @@ def median(values) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def percentile(values, q: float) -> float | None:
+    """The q-th percentile (1..100, inclusive method) of `values`; None when there are none."""
+    values = list(values)
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
+
+
 # --- processes ----------------------------------------------------------------------------
 
 

@@ -56,19 +56,17 @@ from __future__ import annotations
 
 import datetime
 import os
-import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from bench.harness import Stack, emit, log, median, parser, table, tail
+from bench.harness import Stack, emit, log, median, parser, percentile, table, tail
 
 FULL = {"samples": 100}
 QUICK = {"samples": 20}
@@ -95,11 +93,7 @@ class Series:
     stopped: bool = False
 
     def percentile(self, q: float) -> float | None:
-        if not self.seconds:
-            return None
-        if len(self.seconds) == 1:
-            return self.seconds[0]
-        return statistics.quantiles(self.seconds, n=100, method="inclusive")[round(q) - 1]
+        return percentile(self.seconds, q)
 
     def figures(self) -> dict[str, Any]:
         def rounded(value: float | None) -> float | None:
@@ -136,22 +130,6 @@ def logged_in(base_url: str, email: str) -> httpx.Client:
     if answer.status_code != 302:
         raise RuntimeError(f"login as {email} failed ({answer.status_code})")
     return http
-
-
-@contextmanager
-def sandbox_visitor(base_url: str, page: str) -> Iterator[httpx.Client]:
-    """A client that opened the sandbox's page (so it holds the CSRF cookie its forms use)."""
-    with httpx.Client(base_url=base_url, timeout=30) as http:
-        http.get(page).raise_for_status()
-        yield http
-
-
-def post_form(http: httpx.Client, url: str, fields: dict[str, str] | None = None) -> None:
-    """A form post as the browser sends it; the answer must be the redirect after it."""
-    token = http.cookies.get("csrftoken", "")
-    answer = http.post(url, data={"csrfmiddlewaretoken": token, **(fields or {})})
-    if answer.status_code != 302:
-        raise RuntimeError(f"POST {url} answered {answer.status_code}")
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -326,7 +304,9 @@ class Bench:
     # -- one sample
 
     def finalise(self, invoice_id: int) -> None:
-        post_form(self.owner_http, f"/invoices/{invoice_id}/finalise/")
+        from bench import data
+
+        data.post_form(self.owner_http, f"/invoices/{invoice_id}/finalise/")
 
     def push_sample(self, provider_key: str, invoice_id: int) -> Sample:
         """Finalise; the time until `provider_key`'s badge reads synced."""
@@ -347,7 +327,9 @@ class Bench:
 
     def pay_sample(self, visitor: httpx.Client, url: str, invoice_id: int) -> Sample:
         """Pay in full on the provider's side; the time until the invoice is Paid here."""
-        return timed(self.pool, lambda: post_form(visitor, url), lambda: self.paid(invoice_id))
+        from bench import data
+
+        return timed(self.pool, lambda: data.post_form(visitor, url), lambda: self.paid(invoice_id))
 
     # -- a series
 
@@ -392,6 +374,8 @@ class Bench:
         log(f"latency: {series.key} done; untimed waits between samples (s): {waited}")
 
     def all_series(self) -> list[Series]:
+        from bench import data
+
         warmup = self.drafts[:CUSTOMERS]
         xero_ids = self.drafts[CUSTOMERS : CUSTOMERS + self.samples]
         ghl_ids = self.drafts[CUSTOMERS + self.samples :]
@@ -411,7 +395,7 @@ class Bench:
             paid = Series(f"{key}_payment", f"{name}: paid in {PAID_IN[key]} -> Paid")
             self.run(push, ids, lambda pk, key=key: self.push_sample(key, pk), PUSH_CALLS)
             pushed = [pk for pk in ids if self.external_id(key, pk)]
-            with sandbox_visitor(self.stack.url, f"/sandbox/{key}/") as visitor:
+            with data.sandbox_visitor(self.stack.url, f"/sandbox/{key}/") as visitor:
 
                 def pay(pk: int, key: str = key, visitor: httpx.Client = visitor) -> Sample:
                     url = f"/sandbox/{key}/invoices/{self.external_id(key, pk)}/pay/"

@@ -80,7 +80,9 @@ def _perform(ctx: Ctx, handler: Handler) -> ApiResult:
                 idempotency.store(ctx, key, result)
             if ctx.changed_invoices and ctx.faults.webhooks_for_api_changes:
                 unique = {i.pk: i for i in ctx.changed_invoices}.values()
-                webhooks.queue_invoice_events(unique, f"API {ctx.method} {ctx.request.path}")
+                created = {i.pk for i in ctx.created_invoices}
+                reason = f"API {ctx.method} {ctx.request.path}"
+                webhooks.queue_invoice_events(unique, reason, created=created)
     except IntegrityError:
         # Another call with the same key won the race: answer what it answered.
         stored = idempotency.lookup(ctx.tenant, key) if key else None

@@ -35,6 +35,8 @@ class Ctx:
     faults: Faults
     ident: str | None = None
     changed_invoices: list = field(default_factory=list)
+    # Of those, the ones this call created: their webhook event is a CREATE, as Xero's is.
+    created_invoices: list = field(default_factory=list)
 
     @property
     def method(self) -> str:

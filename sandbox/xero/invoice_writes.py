@@ -172,6 +172,7 @@ def _create(ctx: Ctx, data: dict[str, Any]) -> Outcome:
         setattr(contact, flag, True)
         contact.save(update_fields=[flag])
     ctx.changed_invoices.append(invoice)
+    ctx.created_invoices.append(invoice)
     return Outcome(serialize(invoice, unitdp=ctx.unitdp))
 
 

@@ -9,7 +9,7 @@ import hmac
 import json
 import secrets
 import string
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from django.conf import settings
 
@@ -60,13 +60,16 @@ def _entropy() -> str:
     return "".join(secrets.choice(string.ascii_uppercase) for _ in range(20))
 
 
-def queue_invoice_events(invoices: Iterable[XeroInvoice], reason: str) -> list[int]:
-    """An INVOICE UPDATE per invoice, sent together once the transaction commits. Payments
-    show up this way too: the webhooks spec has no payment category."""
+def queue_invoice_events(
+    invoices: Iterable[XeroInvoice], reason: str, *, created: Collection[int] = ()
+) -> list[int]:
+    """An INVOICE UPDATE per invoice (an INVOICE CREATE for those whose pk is in `created`,
+    new through the API, as Xero sends), sent together once the transaction commits.
+    Payments show up as UPDATEs too: the webhooks spec has no payment category."""
     now = dates.webhook_string(dates.now())
     events = [
         webhooks.Event(
-            event_type="INVOICE UPDATE",
+            event_type=f"INVOICE {_event_type(invoice, created)}",
             subject=str(invoice.invoice_id),
             account=str(invoice.tenant.tenant_id),
             account_name=invoice.tenant.name,
@@ -74,7 +77,7 @@ def queue_invoice_events(invoices: Iterable[XeroInvoice], reason: str) -> list[i
                 "resourceUrl": f"{api_base_url()}/Invoices/{invoice.invoice_id}",
                 "resourceId": str(invoice.invoice_id),
                 "eventDateUtc": now,
-                "eventType": "UPDATE",
+                "eventType": _event_type(invoice, created),
                 "eventCategory": "INVOICE",
                 "tenantId": str(invoice.tenant.tenant_id),
                 "tenantType": "ORGANISATION",
@@ -83,6 +86,10 @@ def queue_invoice_events(invoices: Iterable[XeroInvoice], reason: str) -> list[i
         for invoice in invoices
     ]
     return [row.pk for row in webhooks.queue(KEY, events, reason)]
+
+
+def _event_type(invoice: XeroInvoice, created: Collection[int]) -> str:
+    return "CREATE" if invoice.pk in created else "UPDATE"
 
 
 def body_for(events: list[ProviderEvent]) -> bytes:

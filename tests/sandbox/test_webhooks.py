@@ -131,6 +131,29 @@ def test_api_changes_send_webhooks_only_when_asked(
     assert payload["events"][0]["resourceId"] == invoice["InvoiceID"]
 
 
+def test_an_invoice_created_through_the_api_sends_a_create(
+    xero, contact, receiver, django_capture_on_commit_callbacks
+):
+    from .conftest import invoice_payload
+
+    knobs(webhooks_for_api_changes=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = xero.put("Invoices", {"Invoices": [invoice_payload(contact["ContactID"])]})
+    invoice_id = body(created)["Invoices"][0]["InvoiceID"]
+    with django_capture_on_commit_callbacks(execute=True):
+        xero.post(f"Invoices/{invoice_id}", {"Invoices": [{"Reference": "changed"}]})
+
+    kinds = [
+        (p["events"][0]["eventType"], p["events"][0]["resourceId"])
+        for *_, p in deliveries(receiver)
+    ]
+    assert kinds == [("CREATE", invoice_id), ("UPDATE", invoice_id)]
+    assert list(ProviderEvent.objects.order_by("pk").values_list("event_type", flat=True)) == [
+        "INVOICE CREATE",
+        "INVOICE UPDATE",
+    ]
+
+
 def test_intent_to_receive_sends_a_good_and_a_bad_signature(client, tenants, receiver):
     def verify(request):
         good = hmac.compare_digest(request.headers["x-xero-signature"], signature(request.body))

@@ -262,6 +262,11 @@ class Provider:
         """The events in a verified delivery; raise ValueError for a malformed body."""
         raise NotImplementedError
 
+    def webhook_needs_apply(self, *, payload: dict[str, Any]) -> bool:
+        """Whether an event can change anything here; one that cannot (Xero's INVOICE CREATE
+        for an invoice our own push made) is stored as ignored and never queued."""
+        return True
+
     def apply_webhook(self, *, event: WebhookEvent) -> bool:
         """Apply one stored event; False when it concerns nothing of ours (ignored)."""
         raise NotImplementedError

@@ -156,12 +156,16 @@ def active_connections(tenant_id: str) -> list[Connection]:
 # --- webhook events -------------------------------------------------------------------------
 
 
+def creates_an_invoice(payload: dict[str, Any]) -> bool:
+    category = str(payload.get("eventCategory") or "").upper()
+    return category == INVOICE and str(payload.get("eventType") or "").upper() == CREATE
+
+
 def apply_xero_event(event: WebhookEvent) -> bool:
     """Apply one stored Xero event; False (ignored) for unknown or inactive tenants, other
     categories, and invoices that did not come from Torqueflow."""
     payload = event.payload if isinstance(event.payload, dict) else {}
     category = str(payload.get("eventCategory") or "").upper()
-    event_type = str(payload.get("eventType") or "").upper()
     resource_id = str(payload.get("resourceId") or "")
     connections = active_connections(str(payload.get("tenantId") or ""))
     if not connections or not resource_id:
@@ -170,7 +174,7 @@ def apply_xero_event(event: WebhookEvent) -> bool:
     event.organisation_id = connections[0].organisation_id
     applied = False
     for connection in connections:
-        if category == INVOICE and event_type == CREATE:
+        if creates_an_invoice(payload):
             # Ours are created by our own push, with nothing paid yet: reading each back
             # would spend a call per pushed invoice. Payments and voids come as UPDATE.
             done = False

@@ -286,6 +286,11 @@ class XeroProvider(registry.Provider):
         and the hub answers 200 with an empty body. Raises ValueError for a malformed body."""
         return parse_webhook_body(body)
 
+    def webhook_needs_apply(self, *, payload: dict[str, Any]) -> bool:
+        """An INVOICE CREATE needs nothing: ours are made by our own push, with nothing paid
+        yet (payments and voids come as UPDATE), and others' are not ours to follow."""
+        return not inbound.creates_an_invoice(payload)
+
     def apply_webhook(self, *, event: WebhookEvent) -> bool:
         return inbound.apply_xero_event(event)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from integrations import registry
@@ -539,6 +539,7 @@ def _push_next_batch(
     more is due, or the limit says wait (a later task is enqueued for then)."""
     records = _claim(connection, provider.batch_size)
     if not records:
+        _follow_up_later(connection)
         return False
     if limiter is not None and _filling(records, provider.batch_size):
         _release(records, after_seconds=0)
@@ -578,6 +579,18 @@ def _push_next_batch(
     total.pushed += summary.pushed
     total.failed += summary.failed
     return full  # a partial batch took the last of what was due
+
+
+def _follow_up_later(connection: Connection) -> None:
+    """Nothing is due now. Records pending for later (a back-off, a wait for the limit, a
+    fill step, a claim a dead worker held) get a push at the first of their times, whichever
+    message was meant for them came early or was lost."""
+    now = timezone.now()
+    next_due = SyncRecord.objects.filter(
+        connection=connection, state=SyncRecord.State.PENDING, next_attempt_at__gt=now
+    ).aggregate(first=Min("next_attempt_at"))["first"]
+    if next_due is not None:
+        enqueue_push(connection.pk, countdown=(next_due - now).total_seconds())
 
 
 def _filling(records: list[SyncRecord], batch_size: int) -> bool:

@@ -39,7 +39,17 @@ DISPATCH_KEY = "webhooks:dispatch"
 DISPATCH_HOLD_SECONDS = 30
 DISPATCH_BATCH = 200
 
-_COLUMNS = ("provider", "event_key", "payload", "body", "received_at", "state", "attempts", "error")
+_COLUMNS = (
+    "provider",
+    "event_key",
+    "payload",
+    "body",
+    "received_at",
+    "state",
+    "attempts",
+    "error",
+    "processed_at",
+)
 
 
 def webhook_store(
@@ -56,16 +66,27 @@ def webhook_store(
     if not events:
         return 0
     keys = [event.key[:255] for event in events]
-    created = _insert_new(provider.key, keys, [event.payload for event in events], body)
-    if created < len(set(keys)) and not _waiting(provider.key, keys):
+    # What the provider would ignore anyway is stored as ignored, and never queued.
+    wanted = {
+        key
+        for key, event in zip(keys, events, strict=True)
+        if provider.webhook_needs_apply(payload=event.payload)
+    }
+    created = _insert_new(provider.key, keys, [event.payload for event in events], wanted, body)
+    if not wanted:
+        return len(created)
+    if not (created & wanted) and not _waiting(provider.key, list(wanted)):
         # Only replays of events already on their way: nothing to wake.
-        return created
+        return len(created)
     webhook_wake()
-    return created
+    return len(created)
 
 
-def _insert_new(provider_key: str, keys: list[str], payloads: list, body: bytes) -> int:
-    """INSERT … ON CONFLICT DO NOTHING: one round trip, no transaction of its own."""
+def _insert_new(
+    provider_key: str, keys: list[str], payloads: list, wanted: set[str], body: bytes
+) -> set[str]:
+    """INSERT … ON CONFLICT DO NOTHING: one round trip, no transaction of its own. Returns
+    the keys stored now (not the ones seen before)."""
     meta = WebhookEvent._meta
     fields = [meta.get_field(name) for name in _COLUMNS]
     now = timezone.now()
@@ -76,24 +97,28 @@ def _insert_new(provider_key: str, keys: list[str], payloads: list, body: bytes)
         if key in seen:
             continue
         seen.add(key)
-        values = (provider_key, key, payload, body, now, WebhookEvent.State.RECEIVED, 0, "")
+        if key in wanted:
+            state, processed_at = WebhookEvent.State.RECEIVED, None
+        else:
+            state, processed_at = WebhookEvent.State.IGNORED, now
+        values = (provider_key, key, payload, body, now, state, 0, "", processed_at)
         params += [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
         rows += 1
     # Only names from the model and placeholders go into the text; the values are parameters.
     quote = connection.ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    table, key_column = quote(meta.db_table), quote("event_key")
     columns = ", ".join(quote(f.column) for f in fields)
     conflict = f"{quote('provider')}, {quote('event_key')}"
     sql = " ".join(
         (
             f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * rows)}",  # noqa: S608
-            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {pk}",
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {key_column}",
         )
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return len(cursor.fetchall())
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _waiting(provider_key: str, keys: list[str]) -> bool:

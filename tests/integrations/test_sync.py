@@ -282,6 +282,22 @@ def test_a_lone_invoice_or_one_that_waited_enough_goes_at_once(
     assert summary.pushed == count
 
 
+def test_a_push_that_finds_nothing_due_yet_comes_back_when_it_is(
+    org, connection, sent_pushes, django_capture_on_commit_callbacks
+):
+    """A push that ran early (or the message meant for these records was lost) leaves no
+    record stranded until the sweeper: it schedules a push for the first one's time."""
+    finalised_invoice(org)
+    SyncRecord.objects.filter(connection=connection).update(
+        next_attempt_at=timezone.now() + datetime.timedelta(seconds=30)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = sync_push_due(connection_id=connection.pk)
+
+    assert summary.pushed == 0
+    assert len(sent_pushes) == 1 and 28 < sent_pushes[0] <= 30
+
+
 @responses.activate
 def test_batches_in_flight_stop_one_short_of_the_concurrent_limit(
     org, connection, sent_pushes, django_capture_on_commit_callbacks

@@ -178,6 +178,21 @@ def test_each_event_of_a_delivery_is_stored_once(webhook_key, broker):
     }
 
 
+def test_an_invoice_create_is_stored_as_ignored_and_never_queued(webhook_key, broker):
+    """Xero announces each invoice our push creates: nothing to apply, so no task for it, and
+    a payment's UPDATE arriving during a bulk push finds no backlog in front of it."""
+    created = {**xero_event(at="2026-10-26T09:58:46.117"), "eventType": "CREATE"}
+    assert post(delivery(created)).status_code == 200
+    event = WebhookEvent.objects.get()
+    assert event.state == WebhookEvent.State.IGNORED and event.processed_at is not None
+    assert broker.woken == 0
+    assert webhook_dispatch() == 0
+
+    assert post(delivery(xero_event(at="2026-10-26T10:01:02.500"))).status_code == 200
+    assert broker.woken == 1
+    assert webhook_dispatch() == 1
+
+
 def test_event_key_is_a_digest_of_what_identifies_the_event():
     event = xero_event()
     expected = hashlib.sha256(

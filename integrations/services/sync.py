@@ -48,6 +48,8 @@ MAX_BATCHES_PER_TASK = 50
 # is the scarce thing, and one that carries a full batch is worth a second's wait.
 FILL_STEP_SECONDS = 0.5
 FILL_WAIT_SECONDS = 2.0
+# A push that finds nothing due comes back for what is due within this (a rate limit's wait).
+FOLLOW_UP_SECONDS = 120
 # Reasons that clear up by themselves once the connection is active again.
 RESUME_ON_RECONNECT = (ConnectionNotActive.reason_code, ReauthRequired.reason_code)
 REASON_TEXT = {
@@ -582,12 +584,17 @@ def _push_next_batch(
 
 
 def _follow_up_later(connection: Connection) -> None:
-    """Nothing is due now. Records pending for later (a back-off, a wait for the limit, a
-    fill step, a claim a dead worker held) get a push at the first of their times, whichever
-    message was meant for them came early or was lost."""
+    """Nothing is due now. Records pending for soon (a wait for the limit, a fill step, a
+    short back-off) get a push at the first of their times, whichever message was meant for
+    them came early or was lost. Records claimed by a push in flight (their time is the
+    claim's end) are that push's to settle; later ones have their own message and the
+    sweeper."""
     now = timezone.now()
     next_due = SyncRecord.objects.filter(
-        connection=connection, state=SyncRecord.State.PENDING, next_attempt_at__gt=now
+        connection=connection,
+        state=SyncRecord.State.PENDING,
+        next_attempt_at__gt=now,
+        next_attempt_at__lte=now + datetime.timedelta(seconds=FOLLOW_UP_SECONDS),
     ).aggregate(first=Min("next_attempt_at"))["first"]
     if next_due is not None:
         enqueue_push(connection.pk, countdown=(next_due - now).total_seconds())

@@ -48,6 +48,8 @@ MAX_BATCHES_PER_TASK = 50
 # is the scarce thing, and one that carries a full batch is worth a second's wait.
 FILL_STEP_SECONDS = 0.5
 FILL_WAIT_SECONDS = 2.0
+# A push that finds every concurrent slot taken comes back after this.
+SLOT_RETRY_SECONDS = 1.0
 # A push that finds nothing due comes back for what is due within this (a rate limit's wait).
 FOLLOW_UP_SECONDS = 120
 # Reasons that clear up by themselves once the connection is active again.
@@ -495,8 +497,9 @@ def sync_push_due(
     Where the provider allows several calls at once (Xero: 5), a task that claims a full
     batch enqueues another, which takes the next batch meanwhile: up to one fewer batches
     than that are in flight, each in its own concurrency slot. A task that finds every slot
-    taken stops: the slot holders carry on until nothing is due. `later` is a push that was
-    scheduled (a rate limit's wait, a retry's back-off) rather than asked for now.
+    taken comes back a moment later (one message for later per connection). `later` is a
+    push that was scheduled (a rate limit's wait, a retry's back-off) rather than asked for
+    now.
     """
     push_started(connection_id, later=later)
     total = PushSummary()
@@ -513,7 +516,10 @@ def sync_push_due(
         connection.refresh_from_db()
         with _slot(limiter) as free:
             if not free:
+                # The holders may already have claimed their last batch before what this
+                # task was sent for was due: come back when a slot may be free.
                 total.deferred = True
+                enqueue_push(connection.pk, countdown=SLOT_RETRY_SECONDS)
                 return total
             if not _push_next_batch(connection, provider, limiter, total):
                 return total

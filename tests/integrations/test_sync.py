@@ -19,6 +19,7 @@ from integrations.services.records import sync_record_write
 from integrations.services.sync import (
     FILL_STEP_SECONDS,
     FILL_WAIT_SECONDS,
+    SLOT_RETRY_SECONDS,
     enqueue_push,
     sync_now,
     sync_push_due,
@@ -331,11 +332,12 @@ def test_a_last_partial_batch_enqueues_nothing_more(
     assert sent_pushes == []
 
 
-def test_a_push_that_finds_every_slot_taken_stops_without_claiming(
+def test_a_push_that_finds_every_slot_taken_comes_back_without_claiming(
     org, connection, sent_pushes, django_capture_on_commit_callbacks
 ):
-    """Five tasks are pushing this connection's batches already; they carry on until nothing
-    is due, so a sixth takes nothing (and no record waits on it)."""
+    """Five tasks are pushing this connection's batches already, so a sixth takes nothing;
+    it comes back a moment later, in case they claimed their last batch before this invoice
+    was due."""
     invoice = finalised_invoice(org)
     limiter = RateLimiter(key=f"connection:{connection.pk}", limit=PushingProvider.rate_limit)
     held = [limiter.concurrency_slot() for _ in range(5)]
@@ -349,7 +351,7 @@ def test_a_push_that_finds_every_slot_taken_stops_without_claiming(
     assert (summary.deferred, summary.pushed) == (True, 0)
     record = record_of(invoice)
     assert (record.state, record.last_attempt_at) == (SyncRecord.State.PENDING, None)
-    assert sent_pushes == []
+    assert sent_pushes == [SLOT_RETRY_SECONDS]
 
 
 @responses.activate

@@ -549,7 +549,7 @@ def _push_next_batch(
     if not records:
         _follow_up_later(connection)
         return False
-    if limiter is not None and _filling(records, provider.batch_size):
+    if limiter is not None and connection.is_active and _filling(records, provider.batch_size):
         _release(records, after_seconds=0)
         enqueue_push(connection.pk, countdown=FILL_STEP_SECONDS)
         total.deferred = True

@@ -196,14 +196,15 @@ class _Run:
         }
         if not reported:
             return set()
-        settled = set(
-            Payment.objects.filter(
-                organisation_id=self.connection.organisation_id,
-                source=PAYMENT_SOURCE.key,
-                external_id__in=list(reported),
-                deleted_at__isnull=False,
-            ).values_list("external_id", flat=True)
-        )
+        settled: set[str] = set()
+        live_here: set[str] = set()
+        for external_id, source, deleted_at in Payment.objects.filter(
+            organisation_id=self.connection.organisation_id, external_id__in=list(reported)
+        ).values_list("external_id", "source", "deleted_at"):
+            if deleted_at is None:
+                live_here.add(external_id)
+            elif source == PAYMENT_SOURCE.key:
+                settled.add(external_id)
         settled |= set(
             SyncRecord.objects.filter(
                 connection=self.connection,
@@ -217,13 +218,6 @@ class _Run:
             for record in records.values()
             for payment_id in record.details.get("xero_unmatched_deletes") or []
         }
-        live_here = set(
-            Payment.objects.filter(
-                organisation_id=self.connection.organisation_id,
-                external_id__in=list(reported),
-                deleted_at__isnull=True,
-            ).values_list("external_id", flat=True)
-        )
         return {
             invoice_id
             for payment_id, invoice_id in reported.items()

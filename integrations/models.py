@@ -128,6 +128,18 @@ class SyncRecord(TenantModel):
     def __str__(self) -> str:
         return f"{self.object_type_id}:{self.object_id} → {self.connection.provider} {self.state}"
 
+    @classmethod
+    def state_counts(cls, through: str = "") -> dict[str, models.Count]:
+        """Count expressions of records by state, named by the state ("synced", "failed",
+        "pending"): for aggregate() on records, or annotate() on a model whose records are
+        reached `through` a relation."""
+        counted = through or "pk"
+        state = f"{through}__state" if through else "state"
+        return {
+            value: models.Count(counted, filter=models.Q(**{state: value}))
+            for value in cls.State.values
+        }
+
 
 class SyncRetry(TenantModel):
     """One press of Retry failed on a connection: its records point here, so the failed page

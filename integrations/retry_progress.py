@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from .models import Connection, SyncRecord, SyncRetry
@@ -48,11 +47,7 @@ def retry_progress(*, connection: Connection) -> RetryProgress | None:
     in one query; None when there is none."""
     retry = (
         SyncRetry.objects.filter(connection=connection, started_at__gte=timezone.now() - SHOWN_FOR)
-        .annotate(
-            sent=Count("records", filter=Q(records__state=State.SYNCED)),
-            failed=Count("records", filter=Q(records__state=State.FAILED)),
-            waiting=Count("records", filter=Q(records__state=State.PENDING)),
-        )
+        .annotate(**SyncRecord.state_counts(through="records"))
         .order_by("-started_at", "-pk")
         .first()
     )
@@ -61,8 +56,8 @@ def retry_progress(*, connection: Connection) -> RetryProgress | None:
     progress = RetryProgress(
         retry_id=retry.pk,
         started_at=retry.started_at,
-        sent=retry.sent,
+        sent=retry.synced,
         failed=retry.failed,
-        waiting=retry.waiting,
+        waiting=retry.pending,
     )
     return progress if progress.total else None

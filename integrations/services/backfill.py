@@ -143,10 +143,7 @@ def backfill_progress(*, backfill: Backfill) -> BackfillProgress:
 
 def _counts(backfill: Backfill) -> dict[str, int]:
     return SyncRecord.objects.filter(backfill=backfill).aggregate(
-        marked=Count("pk"),
-        synced=Count("pk", filter=Q(state=SyncRecord.State.SYNCED)),
-        failed=Count("pk", filter=Q(state=SyncRecord.State.FAILED)),
-        pending=Count("pk", filter=Q(state=SyncRecord.State.PENDING)),
+        marked=Count("pk"), **SyncRecord.state_counts()
     )
 
 

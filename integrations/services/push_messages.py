@@ -56,6 +56,13 @@ def push_started(connection_id: int, *, later: bool = False) -> None:
         _forget(LATER_KEY.format(connection_id))
 
 
+def push_lost(connection_id: int) -> None:
+    """The sweeper found records left pending: whatever message the key says is waiting was
+    lost (a worker killed while holding it, a broker restarted), so the key must not stop
+    the sweeper's own message."""
+    _forget(WAITING_KEY.format(connection_id))
+
+
 def _hold(key: str, seconds: float) -> bool:
     try:
         return bool(cache.add(key, 1, timeout=seconds))

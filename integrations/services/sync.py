@@ -34,7 +34,7 @@ from integrations.retry import MAX_ATTEMPTS, next_retry
 from invoicing.services.audit import audit_record
 
 from .activity import activity_record
-from .push_messages import push_started, send_push
+from .push_messages import push_lost, push_started, send_push
 from .records import sync_record_write
 
 logger = logging.getLogger(__name__)
@@ -662,5 +662,6 @@ def sync_sweep(*, older_than: datetime.timedelta = SWEEP_AFTER) -> int:
         .distinct()
     )
     for connection_id in connection_ids:
+        push_lost(connection_id)
         enqueue_push(connection_id)
     return len(connection_ids)

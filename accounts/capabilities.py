@@ -5,6 +5,14 @@ INVOICES_MANAGE = "invoices.manage"
 INVOICES_VIEW = "invoices.view"
 FINANCE_SETTINGS_MANAGE = "settings.finance.manage"
 SECURITY_MANAGE = "settings.security.manage"
+CRM_VIEW = "crm.view"
+CONTACTS_MANAGE = "contacts.manage"
+LEADS_MANAGE = "leads.manage"
+QUOTES_MANAGE = "quotes.manage"
+APPOINTMENTS_MANAGE = "appointments.manage"
+MESSAGES_MANAGE = "messages.manage"
+PROJECTS_MANAGE = "projects.manage"
+CONTRACTS_MANAGE = "contracts.manage"
 
 CAPABILITIES: dict[str, str] = {
     INVOICES_VIEW: "See invoices, purchases, customers and suppliers",
@@ -12,14 +20,34 @@ CAPABILITIES: dict[str, str] = {
     FINANCE_SETTINGS_MANAGE: "Edit nominal codes and finance settings",
     INTEGRATIONS_MANAGE: "Connect, configure and disconnect integrations",
     SECURITY_MANAGE: "Unlock locked-out sign-ins",
+    CRM_VIEW: "See contacts, leads, quotes, appointments, projects, contracts and messages",
+    CONTACTS_MANAGE: "Add, edit and remove customers' contacts",
+    LEADS_MANAGE: "Add, edit and convert leads",
+    QUOTES_MANAGE: "Create, send and accept quotes; convert them into invoices",
+    APPOINTMENTS_MANAGE: "Book, reschedule and cancel appointments",
+    MESSAGES_MANAGE: "Read and write customer messages",
+    PROJECTS_MANAGE: "Create and edit projects",
+    CONTRACTS_MANAGE: "Create, send and mark contracts signed",
 }
+
+STAFF_CAPABILITIES = [
+    INVOICES_VIEW,
+    INVOICES_MANAGE,
+    CRM_VIEW,
+    CONTACTS_MANAGE,
+    LEADS_MANAGE,
+    QUOTES_MANAGE,
+    APPOINTMENTS_MANAGE,
+    MESSAGES_MANAGE,
+]
+ACCOUNTANT_CAPABILITIES = [INVOICES_VIEW, CRM_VIEW]
 
 OWNER, STAFF, ACCOUNTANT = "owner", "staff", "accountant"
 
 DEFAULT_ROLES: dict[str, tuple[str, list[str]]] = {
     OWNER: ("Owner", list(CAPABILITIES)),
-    STAFF: ("Staff", [INVOICES_VIEW, INVOICES_MANAGE]),
-    ACCOUNTANT: ("Accountant", [INVOICES_VIEW]),
+    STAFF: ("Staff", list(STAFF_CAPABILITIES)),
+    ACCOUNTANT: ("Accountant", list(ACCOUNTANT_CAPABILITIES)),
 }
 
 

@@ -11,6 +11,8 @@ class Organisation(models.Model):
     name = models.CharField(max_length=200)
     default_currency = models.CharField(max_length=3, default="GBP")
     timezone = models.CharField(max_length=64, default="Europe/London")
+    # ISO 3166 alpha-2: the national format phone numbers are typed in.
+    country = models.CharField(max_length=2, default="GB")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,9 +1,14 @@
 """The demo organisation that `make run` seeds. Every step finds before it creates, so a
-second run changes nothing."""
+second run changes nothing.
+
+Apps that build on invoicing add their own demo data: an AppConfig with a
+`demo_seed(organisation, users)` method is called after invoicing's, in INSTALLED_APPS order,
+with `users` the demo people by role key."""
 
 import datetime
 from decimal import Decimal
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -51,6 +56,13 @@ CUSTOMERS = [
         "email": "hello@riverside-cafe.example.com",
         "company_name": "Riverside Café SARL",
         "postcode": "75004",
+    },
+    {
+        "name": "ACME Creative Agency",
+        "email": "studio@acme-creative.example.com",
+        "company_name": "ACME Creative Agency Ltd",
+        "phone": "020 7946 0321",
+        "postcode": "EC2A 4NE",
     },
 ]
 SUPPLIERS = [
@@ -127,7 +139,7 @@ def seed_demo() -> Organisation:
         )
         if created:
             extensions.account_codes_save(codes[code], {"xero": xero})
-    jane, jane_lettings, acme, tom, cafe = customers
+    jane, jane_lettings, acme, tom, cafe, acme_creative = customers
     work_order, _ = WorkOrder.objects.get_or_create(
         organisation=organisation,
         title="Replace radiator valves, 12 High Street",
@@ -210,6 +222,19 @@ def seed_demo() -> Organisation:
         currency="EUR",
         lines=[line("Water heater descale", "1", "180.00", "4000", tax="0")],
     )
+    _invoice(
+        organisation,
+        owner,
+        kind=sales,
+        reference="Studio heating, ACME Creative",
+        finalise=True,
+        days_ago=3,
+        customer=acme_creative,
+        lines=[
+            line("Install two column radiators", "2", "210.00", "4010"),
+            line("Labour", "6", "55.00", "4000"),
+        ],
+    )
     purchase = Invoice.Kind.PURCHASE
     _invoice(
         organisation,
@@ -234,4 +259,7 @@ def seed_demo() -> Organisation:
         supplier=suppliers[2],
         lines=[line("Diesel, van fleet", "1", "312.60", "7300")],
     )
+    for config in apps.get_app_configs():
+        if hasattr(config, "demo_seed"):
+            config.demo_seed(organisation, users)
     return organisation

@@ -6,6 +6,9 @@
 `party_changed` is sent inside the transaction that saved an existing customer or supplier,
 with `party` (the saved Customer or Supplier) and `changed` (the names of the fields whose
 value changed).
+
+`payment_recorded` is sent inside the transaction that recorded a new payment, with `payment`,
+`invoice` (refreshed, locked) and `settled` (True when this payment moved the invoice to Paid).
 """
 
 from django.dispatch import Signal
@@ -18,3 +21,4 @@ CHANGES = (FINALISED, UPDATED, VOIDED, PAYMENTS_CHANGED)
 
 invoice_changed = Signal()
 party_changed = Signal()
+payment_recorded = Signal()

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "invoicing",
+    "crm",
+    "scheduling",
     "integrations",
     "ghl",
     "xero_sync",

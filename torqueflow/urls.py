@@ -20,6 +20,8 @@ urlpatterns = [
     path("sync/", include("integrations.urls_sync")),
     path("ghl/", include("ghl.urls")),
     path("", include("invoicing.urls")),
+    path("", include("crm.urls")),
+    path("", include("scheduling.urls")),
     path("webhooks/<slug:provider_key>/", webhook_receive, name="webhook_receive"),
     path("admin/", admin.site.urls),
 ]

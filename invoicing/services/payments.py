@@ -65,6 +65,7 @@ def payment_record(
         external_id=external_id,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
+    was_paid = invoice.status == Invoice.Status.PAID
     invoice_payments_refresh(invoice=invoice)
     audit_record(
         organisation=invoice.organisation,
@@ -80,6 +81,12 @@ def payment_record(
         },
     )
     signals.invoice_changed.send(sender=Invoice, invoice=invoice, change=signals.PAYMENTS_CHANGED)
+    signals.payment_recorded.send(
+        sender=Payment,
+        payment=payment,
+        invoice=invoice,
+        settled=not was_paid and invoice.status == Invoice.Status.PAID,
+    )
     return payment
 
 

@@ -319,8 +319,18 @@ def test_default_roles_hold_the_documented_capabilities(org):
         "settings.finance.manage",
         "settings.integrations.manage",
     }
-    assert roles["staff"] == {"invoices.view", "invoices.manage", "finance.xero.sync"}
-    assert roles["accountant"] == {"invoices.view", "finance.xero.sync"}
+    assert roles["staff"] == {
+        "invoices.view",
+        "invoices.manage",
+        "finance.xero.sync",
+        "crm.view",
+        "contacts.manage",
+        "leads.manage",
+        "quotes.manage",
+        "appointments.manage",
+        "messages.manage",
+    }
+    assert roles["accountant"] == {"invoices.view", "finance.xero.sync", "crm.view"}
     names = dict(Role.objects.filter(organisation=org).values_list("key", "name"))
     assert names == {"owner": "Owner", "staff": "Staff", "accountant": "Accountant"}
 

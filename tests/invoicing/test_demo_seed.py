@@ -28,10 +28,12 @@ def seed() -> str:
 
 
 def every_row() -> dict[str, list[dict]]:
-    """Every field of every row of every accounts, invoicing and auth user table."""
+    """Every field of every row of every accounts, invoicing, CRM, scheduling and user table."""
     models = [
         *apps.get_app_config("accounts").get_models(),
         *apps.get_app_config("invoicing").get_models(),
+        *apps.get_app_config("crm").get_models(),
+        *apps.get_app_config("scheduling").get_models(),
         get_user_model(),
     ]
     return {m._meta.label: list(m.objects.order_by("pk").values()) for m in models}
@@ -53,7 +55,7 @@ def test_a_second_run_changes_nothing(demo):
     assert every_row() == first
     assert "Demo organisation ready" in output
     # and the snapshot is not trivially empty
-    assert len(first["invoicing.Invoice"]) == 8
+    assert len(first["invoicing.Invoice"]) == 9
     assert len(first["auth.User"]) == 3
     assert all(row["password"].startswith("md5$") for row in first["auth.User"])
 

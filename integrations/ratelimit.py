@@ -7,6 +7,12 @@ window of theirs sees more than the limit. Calls in flight are slots with a leas
 that dies holding one (SIGKILL, a lost machine) gives it back when the lease runs out. A 429
 with Retry-After blocks the connection for everyone until then.
 
+Two lanes share the window. Bulk work (pushes, the reconciler) is paced by the limit's
+`spread` and steps aside for urgent calls (a webhook's read that a user is waiting on): an
+urgent caller refused a call leaves its name among the waiters until a few seconds after it
+was told to come back, and
+while anyone waits, bulk work leaves that many calls of the window free for them.
+
 In Redis when REDIS_URL is set, each decision one atomic script; otherwise in the Django
 cache (a single developer machine: there the read and the write are two steps).
 """
@@ -16,6 +22,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 
 import redis
@@ -31,18 +38,55 @@ WINDOW_MARGIN = 0.02
 # How long a slot is held at most unless the caller says otherwise.
 DEFAULT_LEASE_SECONDS = 120.0
 
-# KEYS[1] the log of calls (member per call, score its time); ARGV now, period, calls, member.
-# Returns "0" when the call may go, else the seconds until the oldest call leaves the window.
+# How long an urgent caller refused a call keeps its place among the waiters after the time
+# it was told to come back.
+WAITER_SECONDS = 5.0
+# The least a refused caller is told to wait (a free call taken by an urgent waiter first).
+MIN_WAIT = 0.05
+
+# KEYS[1] the log of calls (member per call, score its time), KEYS[2] the urgent waiters
+# (member per waiter, score when its place lapses). ARGV now, period, calls, member, urgent
+# (1/0), waiter, waiter seconds, spread calls, spread seconds.
+# Returns "0" when the call may go, else the seconds to wait before asking again.
 _TAKE_CALL = """
 local now, period, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local urgent, waiter = ARGV[5] == '1', ARGV[6]
+local spread_calls, spread_period = tonumber(ARGV[8]), tonumber(ARGV[9])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - period)
-if redis.call('ZCARD', KEYS[1]) < limit then
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+local count = redis.call('ZCARD', KEYS[1])
+local wait = 0
+if urgent then
+  if count >= limit then
+    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    wait = tonumber(oldest[2]) + period - now
+  end
+else
+  local waiting = redis.call('ZCARD', KEYS[2])
+  if count + waiting >= limit then
+    local index = math.max(0, count + waiting - limit)
+    local oldest = redis.call('ZRANGE', KEYS[1], index, index, 'WITHSCORES')
+    wait = oldest[2] and (tonumber(oldest[2]) + period - now) or 0
+    if waiting > 0 then wait = math.max(wait, tonumber(ARGV[10])) end
+  elseif spread_calls > 0 then
+    local recent = redis.call('ZRANGEBYSCORE', KEYS[1], now - spread_period, '+inf')
+    if #recent >= spread_calls then
+      local first = redis.call('ZSCORE', KEYS[1], recent[#recent - spread_calls + 1])
+      wait = tonumber(first) + spread_period - now
+    end
+  end
+end
+if wait <= 0 then
   redis.call('ZADD', KEYS[1], now, ARGV[4])
   redis.call('PEXPIRE', KEYS[1], math.ceil(period * 1000) + 1000)
+  if urgent then redis.call('ZREM', KEYS[2], waiter) end
   return '0'
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return tostring(tonumber(oldest[2]) + period - now)
+if urgent then
+  redis.call('ZADD', KEYS[2], now + wait + tonumber(ARGV[7]), waiter)
+  redis.call('PEXPIRE', KEYS[2], math.ceil((wait + tonumber(ARGV[7])) * 1000) + 1000)
+end
+return tostring(math.max(wait, tonumber(ARGV[10])))
 """
 
 # KEYS[1] the slots held (member per holder, score when its lease ends); ARGV now, lease,
@@ -60,6 +104,30 @@ return 0
 """
 
 
+@dataclass(frozen=True)
+class _Lane:
+    """Who asks for a call: urgent (with the waiter's name) or bulk (paced by the spread)."""
+
+    urgent: bool
+    waiter: str
+    spread_calls: int
+    spread_seconds: float
+
+    def wait(self, log: list[float], waiting: int, *, now: float, period: float, calls: int):
+        """The cache store's decision, the same as the Redis script's."""
+        if self.urgent:
+            return log[0] + period - now if len(log) >= calls else 0.0
+        if len(log) + waiting >= calls:
+            index = max(0, len(log) + waiting - calls)
+            wait = log[index] + period - now if index < len(log) else 0.0
+            return max(wait, MIN_WAIT) if waiting else wait
+        if self.spread_calls:
+            recent = [t for t in log if t >= now - self.spread_seconds]
+            if len(recent) >= self.spread_calls:
+                return recent[-self.spread_calls] + self.spread_seconds - now
+        return 0.0
+
+
 @cache
 def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL)
@@ -71,9 +139,11 @@ def _script(source: str):
 
 
 class _RedisStore:
-    def take_call(self, key: str, now: float, period: float, calls: int) -> float:
+    def take_call(self, key: str, now: float, period: float, calls: int, lane: "_Lane") -> float:
         member = f"{now}:{uuid.uuid4().hex}"
-        return float(_script(_TAKE_CALL)(keys=[key], args=[now, period, calls, member]))
+        args = [now, period, calls, member, int(lane.urgent), lane.waiter, WAITER_SECONDS]
+        args += [lane.spread_calls, lane.spread_seconds, MIN_WAIT]
+        return float(_script(_TAKE_CALL)(keys=[key, f"{key}:waiters"], args=args))
 
     def hold(self, key: str, member: str, now: float, lease: float, concurrent: int) -> bool:
         return bool(_script(_HOLD_SLOT)(keys=[key], args=[now, lease, concurrent, member]))
@@ -95,12 +165,20 @@ class _RedisStore:
 class _CacheStore:
     """The same decisions on the Django cache: lists of times instead of sorted sets."""
 
-    def take_call(self, key: str, now: float, period: float, calls: int) -> float:
+    def take_call(self, key: str, now: float, period: float, calls: int, lane: "_Lane") -> float:
         log = sorted(t for t in django_cache.get(key, []) if t > now - period)
-        if len(log) < calls:
+        waiters = {
+            w: ends for w, ends in django_cache.get(f"{key}:waiters", {}).items() if ends > now
+        }
+        wait = lane.wait(log, len(waiters), now=now, period=period, calls=calls)
+        if wait <= 0:
             django_cache.set(key, [*log, now], math.ceil(period) + 1)
-            return 0.0
-        return log[0] + period - now
+            waiters.pop(lane.waiter, None)
+        elif lane.urgent:
+            waiters[lane.waiter] = now + wait + WAITER_SECONDS
+        ttl = max(waiters.values(), default=now) - now
+        django_cache.set(f"{key}:waiters", waiters, math.ceil(ttl) + 1)
+        return 0.0 if wait <= 0 else max(wait, MIN_WAIT)
 
     def hold(self, key: str, member: str, now: float, lease: float, concurrent: int) -> bool:
         slots = {m: ends for m, ends in django_cache.get(key, {}).items() if ends > now}
@@ -143,13 +221,26 @@ class RateLimiter:
         if until > self.store.get_float(f"{self.key}:blocked"):
             self.store.set_float(f"{self.key}:blocked", until, math.ceil(seconds) + 1)
 
-    def acquire(self) -> float:
-        """Take one call from the sliding window. 0 means go; otherwise wait that long."""
+    def acquire(self, *, urgent: bool = False, waiter: str = "", paced: bool = True) -> float:
+        """Take one call from the sliding window. 0 means go; otherwise wait that long.
+
+        Bulk work asks plainly; a call that follows one already paced (the rest of a batch)
+        says `paced=False`. An urgent caller names itself (`waiter`, the same name on every
+        try of one call) so that bulk work leaves it the next free call."""
         blocked = self.blocked_for()
         if blocked:
             return blocked
         period = self.limit.period_seconds * (1 + WINDOW_MARGIN)
-        return self.store.take_call(f"{self.key}:calls", self.clock(), period, self.limit.calls)
+        spread_calls, spread_seconds = self.limit.spread()
+        lane = _Lane(
+            urgent=urgent,
+            waiter=waiter or uuid.uuid4().hex,
+            spread_calls=spread_calls if paced and not urgent else 0,
+            spread_seconds=spread_seconds * (1 + WINDOW_MARGIN),
+        )
+        return self.store.take_call(
+            f"{self.key}:calls", self.clock(), period, self.limit.calls, lane
+        )
 
     @contextmanager
     def concurrency_slot(self, *, lease_seconds: float = DEFAULT_LEASE_SECONDS) -> Iterator[bool]:

@@ -69,11 +69,24 @@ class Toggle:
 @dataclass(frozen=True)
 class RateLimit:
     """A provider's documented limit per connection: `calls` per `period_seconds`, and at
-    most `concurrent` requests in flight."""
+    most `concurrent` requests in flight.
+
+    `spread_seconds` paces bulk work (pushes, the reconciler): it may spend the limit no
+    faster than evenly over the period, counted over that many seconds, so that the next
+    free call is never far off for what a user is waiting for (a payment's webhook). 0 lets
+    bulk work spend the whole period's calls at once."""
 
     calls: int
     period_seconds: float
     concurrent: int | None = None
+    spread_seconds: float = 0.0
+
+    def spread(self) -> tuple[int, float]:
+        """(calls, seconds): bulk work makes at most that many calls in any such seconds."""
+        if not self.spread_seconds:
+            return 0, 0.0
+        calls = max(1, round(self.calls * self.spread_seconds / self.period_seconds))
+        return calls, calls * self.period_seconds / self.calls
 
 
 @dataclass

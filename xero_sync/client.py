@@ -558,11 +558,12 @@ class XeroClient(ApiClient):
         return invoice_state_from_element(invoices[0]) if invoices else None
 
     def get_invoices_by_ids(self, invoice_ids: Iterable[str]) -> list[InvoiceState]:
-        """GET /Invoices?IDs=a,b: several invoices in one call, with their Payments."""
+        """GET /Invoices?IDs=a,b&page=1: several invoices (up to 100) in one call, in full
+        with their Payments, as a page of the list is."""
         ids = [i for i in invoice_ids if i]
         if not ids:
             return []
-        data = self._request("GET", "Invoices", params={"IDs": ",".join(ids)})
+        data = self._request("GET", "Invoices", params={"IDs": ",".join(ids), "page": 1})
         return [invoice_state_from_element(i) for i in data.get("Invoices") or ()]
 
     def get_invoices_modified(self, *, modified_since: datetime.datetime, page: int) -> Page:

@@ -125,7 +125,7 @@ class XeroProvider(registry.Provider):
     # The Xero tab shows, under the card, the account payments go to.
     page_template = settings_page.TEMPLATE
     # Xero's documented limits per organisation: 60 calls a minute, 5 at once.
-    rate_limit = registry.RateLimit(calls=60, period_seconds=60, concurrent=5)
+    rate_limit = registry.RateLimit(calls=60, period_seconds=60, concurrent=5, spread_seconds=2)
     # Xero suggests about 50 elements per write.
     batch_size = 50
 

@@ -86,7 +86,8 @@ def _invoices(ids: list[int], organisation_id: int) -> dict[int, Invoice]:
 
 class _CallBudget:
     """The hub's limiter counted one call for this batch; every further call to Xero in the
-    same push takes its own slot, so contacts and look-ups stay inside 60 a minute."""
+    same push takes its own call, so contacts and look-ups stay inside 60 a minute (not
+    paced: the batch was, and a batch's calls belong together)."""
 
     def __init__(self, connection: Connection, limit: registry.RateLimit | None):
         # The same key the hub uses for this connection (integrations.services.sync).
@@ -99,7 +100,7 @@ class _CallBudget:
         if self.free:
             self.free -= 1
             return
-        wait = self.limiter.acquire() if self.limiter else 0.0
+        wait = self.limiter.acquire(paced=False) if self.limiter else 0.0
         if wait:
             raise RateLimited("Xero minute limit reached within a batch", retry_after=wait)
 

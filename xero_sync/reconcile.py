@@ -122,7 +122,7 @@ class _Run:
         self.connection = connection
         self.since = since
         self.summary = Summary()
-        self.pacer = Pacer(connection, wait=True)
+        self.pacer = Pacer(connection, urgent=False, max_wait=120.0)
         self.states: dict[str, InvoiceState] = {}
         self.deleted: dict[str, list[str]] = {}
         self.stopped: IntegrationError | None = None

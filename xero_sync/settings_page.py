@@ -19,9 +19,9 @@ TEMPLATE = "xero_sync/payments_account.html"
 
 
 def accounts_read(connection: Connection) -> list[Account]:
-    """The accounts payments can go to, within the connection's rate limit (no waiting:
-    a minute used up raises RateLimited)."""
-    pacer = Pacer(connection, wait=False)
+    """The accounts payments can go to, within the connection's rate limit (ahead of bulk
+    work, but no waiting in a page: a minute used up raises RateLimited)."""
+    pacer = Pacer(connection, urgent=True, max_wait=0.0)
     with xero_client(connection) as client:
         return pacer.call(payments_out.payment_accounts, client)
 

@@ -107,3 +107,61 @@ def test_a_refused_slot_does_not_give_back_someone_elses():
         with limiter.concurrency_slot() as second:
             assert (first, second) == (True, False)
         assert limiter.in_flight() == 1
+
+
+# --- urgent callers and the pace of bulk work -----------------------------------------------
+
+
+def test_bulk_work_is_paced_over_the_spread_and_urgent_calls_are_not():
+    clock = Clock()
+    limit = RateLimit(calls=60, period_seconds=60, spread_seconds=2)  # 2 calls in 2 s
+    limiter = RateLimiter(key="pace", limit=limit, clock=clock)
+    assert [limiter.acquire() for _ in range(2)] == [0, 0]
+    assert limiter.acquire() == pytest.approx(2.04)  # the spread, with the margin
+    assert limiter.acquire(paced=False) == 0  # the rest of a batch already paced
+    assert limiter.acquire(urgent=True, waiter="webhook") == 0
+    clock.now += 2.05
+    assert limiter.acquire() == 0
+
+
+def test_bulk_work_spends_the_minute_evenly_so_a_free_call_is_never_far():
+    clock = Clock()
+    limit = RateLimit(calls=60, period_seconds=60, spread_seconds=2)
+    limiter = RateLimiter(key="even", limit=limit, clock=clock)
+    made = []
+    for _ in range(1200):  # a busy push asking every 0.1 s for two minutes
+        if limiter.acquire() == 0:
+            made.append(clock.now)
+        clock.now += 0.1
+    assert 110 <= len(made) <= 120  # the limit's worth, no less
+    gaps = [b - a for a, b in zip(made, made[2:], strict=False)]
+    assert min(gaps) >= 2.0  # never more than two calls in two seconds
+
+
+def test_a_waiting_urgent_caller_gets_the_next_free_call_before_bulk_work():
+    clock = Clock(0.0)
+    limit = RateLimit(calls=3, period_seconds=60)
+    limiter = RateLimiter(key="urgent", limit=limit, clock=clock)
+    for at in (0.0, 10.0, 20.0):
+        clock.now = at
+        assert limiter.acquire() == 0
+    assert limiter.acquire(urgent=True, waiter="payment") == pytest.approx(41.2)
+    clock.now = 61.3  # the first call ages out: one call free
+    assert limiter.acquire() > 0  # bulk work leaves it to the waiter
+    assert limiter.acquire(urgent=True, waiter="payment") == 0
+    clock.now = 71.3  # the second ages out; the waiter was served and is gone
+    assert limiter.acquire() == 0
+
+
+def test_a_waiter_that_never_comes_back_holds_nothing_for_long():
+    clock = Clock(0.0)
+    limit = RateLimit(calls=2, period_seconds=60)
+    limiter = RateLimiter(key="lapse", limit=limit, clock=clock)
+    assert limiter.acquire() == 0
+    clock.now = 10.0
+    assert limiter.acquire() == 0
+    assert limiter.acquire(urgent=True, waiter="gone") == pytest.approx(51.2)
+    clock.now = 61.3
+    assert limiter.acquire() > 0  # held for the waiter, told to come back at 61.2
+    clock.now = 66.3  # five seconds later it has not: its place lapses (WAITER_SECONDS)
+    assert limiter.acquire() == 0

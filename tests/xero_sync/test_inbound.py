@@ -28,6 +28,7 @@ from .conftest import (
     PAYMENT_ID,
     TENANT_ID,
     UPDATED_MS,
+    page_of,
     record_of,
     synced,
     xero_answer,
@@ -43,6 +44,11 @@ _sequence = iter(range(1, 10_000))
 
 def deliver(category="INVOICE", resource_id=INVOICE_ID) -> str:
     """One INVOICE UPDATE event stored and applied the way the hub's task does it."""
+    return webhook_apply(event_id=store(category, resource_id).pk)
+
+
+def store(category="INVOICE", resource_id=INVOICE_ID) -> WebhookEvent:
+    """One INVOICE UPDATE event stored, waiting for its apply."""
     payload = {
         "resourceUrl": f"{API_URL}/Invoices/{resource_id}",
         "resourceId": resource_id,
@@ -53,10 +59,9 @@ def deliver(category="INVOICE", resource_id=INVOICE_ID) -> str:
         "tenantId": TENANT_ID,
         "tenantType": "ORGANISATION",
     }
-    event = WebhookEvent.objects.create(
+    return WebhookEvent.objects.create(
         provider="xero", event_key=event_key(payload), payload=payload
     )
-    return webhook_apply(event_id=event.pk)
 
 
 def xero_says(xero_api, *answers):
@@ -95,6 +100,47 @@ def actions(invoice) -> list[str]:
 
 
 # --- paid in Xero ---------------------------------------------------------------------------
+
+
+OTHER_INVOICE_ID = "5b9e6b77-2c3d-4a8e-9f41-0d3c7a1e2b64"
+
+
+def test_webhooks_waiting_together_are_read_in_one_call(org, nominal, connection, xero_api):
+    """A payment webhook's apply reads, in the same GET /Invoices?IDs=, the other invoices
+    whose webhooks wait to be applied; their applies then need no call of their own."""
+    first = xero_invoice(org, nominal)
+    synced(connection, first)
+    second = xero_invoice(org, nominal)
+    synced(connection, second, invoice_id=OTHER_INVOICE_ID)
+    paid = [
+        xero_element("invoice_paid_in_full.json"),
+        xero_element(
+            "invoice_paid_in_full.json",
+            invoice_id=OTHER_INVOICE_ID,
+            invoice_number="INV-0002",
+            payment_id="0d0f5c7e-8a6b-4b3c-9d2e-1f4a5b6c7d8e",
+        ),
+    ]
+    by_ids = xero_api.get(f"{API_URL}/Invoices", params={"page": "1"}).respond(
+        json=page_of("Invoices", paid)
+    )
+    one_by_one = xero_api.get(url__startswith=f"{API_URL}/Invoices/")
+    waiting = [store(resource_id=INVOICE_ID), store(resource_id=OTHER_INVOICE_ID)]
+
+    assert [webhook_apply(event_id=e.pk) for e in waiting] == ["applied", "applied"]
+
+    assert by_ids.call_count == 1
+    params = by_ids.calls.last.request.url.params
+    assert sorted(params["IDs"].split(",")) == sorted([INVOICE_ID, OTHER_INVOICE_ID])
+    assert not one_by_one.called
+    for invoice in (first, second):
+        invoice.refresh_from_db()
+        assert invoice.status == Invoice.Status.PAID
+
+    # A webhook arriving after that read needs a read of its own.
+    one_by_one.respond(json=xero_answer("invoice_paid_in_full.json"))
+    assert deliver() == "applied"
+    assert (by_ids.call_count, one_by_one.call_count) == (1, 1)
 
 
 def test_paid_in_full_in_xero_makes_ours_paid_with_a_xero_sync_payment(

@@ -57,7 +57,9 @@ def test_the_hub_does_not_import_the_provider():
 
 
 def test_limits_and_batch(xero):
-    assert xero.rate_limit == registry.RateLimit(calls=60, period_seconds=60, concurrent=5)
+    assert xero.rate_limit == registry.RateLimit(
+        calls=60, period_seconds=60, concurrent=5, spread_seconds=2
+    )
     assert xero.batch_size == 50
 
 

@@ -195,13 +195,14 @@ def test_deleted_payments_listed_by_xero_soft_delete_ours(invoice_100, connectio
         connection,
         invoice_state_from_element(xero_element("invoice_part_paid_50_then_30.json")),
     )
+    # Registered first: the read by IDs is a page of the list too (page=1).
+    by_ids = xero_api.get(INVOICES, params={"IDs": INVOICE_ID}).respond(
+        json=xero_answer("invoice_part_paid_50.json", updated_ms=UPDATED_MS + 1)
+    )
     changed_invoices(xero_api)
     changed_payments(
         xero_api,
         xero_element("payment_deleted.json", payment_id=PAYMENT_30, updated_ms=UPDATED_MS + 1),
-    )
-    by_ids = xero_api.get(INVOICES, params={"IDs": INVOICE_ID}).respond(
-        json=xero_answer("invoice_part_paid_50.json", updated_ms=UPDATED_MS + 1)
     )
 
     summary = reconcile_connection(connection, now=NOW)

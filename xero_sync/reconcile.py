@@ -41,6 +41,7 @@ from .inbound import (
     invoice_records,
     xero_client,
 )
+from .inbound_bulk import invoices_apply_in_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ DAYS = 7
 RECONCILE_HOUR = 2  # 02:00 in the organisation's time zone
 MAX_PAGES = 500  # 50,000 changes a week: far beyond any garage; a guard against a loop
 IDS_PER_CALL = 50
+BULK_PAGE = 100  # changed invoices applied together (a page of Xero's change list)
 EDITABLE_IN_XERO = "AUTHORISED"
 
 
@@ -161,29 +163,60 @@ class _Run:
         invoice_ids = set(self.states) | set(self.deleted)
         records = invoice_records(self.connection, invoice_ids)
         deletions = self._deletions_to_apply(records)
+        to_apply: list[str] = []
         for invoice_id in sorted(invoice_ids):
             record = records.get(invoice_id)
-            state = self.states.get(invoice_id)
             if record is None:
                 continue
             self.summary.checked += 1
-            if invoice_id not in deletions and _applied_already(record, state):
+            if invoice_id not in deletions and _applied_already(
+                record, self.states.get(invoice_id)
+            ):
                 self.summary.unchanged += 1
-                continue
+            else:
+                to_apply.append(invoice_id)
+        done = self._apply_in_bulk([i for i in to_apply if i not in deletions], records)
+        for invoice_id in to_apply:
+            if invoice_id not in done:
+                self._apply_guarded(records[invoice_id], invoice_id)
+
+    def _apply_in_bulk(self, invoice_ids: list[str], records: dict[str, SyncRecord]) -> set[str]:
+        """Invoices that only gained payments in Xero, a page at a time: the ids applied."""
+        done: set[str] = set()
+        for start in range(0, len(invoice_ids), BULK_PAGE):
+            page = [
+                (records[i], self.states[i])
+                for i in invoice_ids[start : start + BULK_PAGE]
+                if i in self.states
+            ]
             try:
-                self._apply_one(record, state, self.deleted.get(invoice_id, []))
+                applied = invoices_apply_in_bulk(self.connection, page, via="reconciler")
             except Exception:
-                logger.exception("Reconciling Xero invoice %s failed", invoice_id)
-                self.summary.errors += 1
-                activity_record(
-                    connection=self.connection,
-                    record=record,
-                    action="reconcile",
-                    result="failed",
-                    subject=record.label,
-                    message="Could not apply Xero's state; see the server log",
-                    details={"invoice_id": invoice_id},
-                )
+                logger.exception("Reconciling a page of Xero invoices at once failed")
+                continue  # each goes on its own, where a failure stays with its invoice
+            self.summary.fixed += sum(applied.changes.values())
+            for record, state in page:
+                if state.invoice_id in applied.done:
+                    self._push_if_differs(record, state)
+            done |= applied.done
+        return done
+
+    def _apply_guarded(self, record: SyncRecord, invoice_id: str) -> None:
+        state = self.states.get(invoice_id)
+        try:
+            self._apply_one(record, state, self.deleted.get(invoice_id, []))
+        except Exception:
+            logger.exception("Reconciling Xero invoice %s failed", invoice_id)
+            self.summary.errors += 1
+            activity_record(
+                connection=self.connection,
+                record=record,
+                action="reconcile",
+                result="failed",
+                subject=record.label,
+                message="Could not apply Xero's state; see the server log",
+                details={"invoice_id": invoice_id},
+            )
 
     def _deletions_to_apply(self, records: dict[str, SyncRecord]) -> set[str]:
         """The invoices with a payment Xero reports deleted that is still live here, or one
@@ -234,6 +267,9 @@ class _Run:
             self.connection, state, deleted_payment_ids=deleted, via="reconciler"
         )
         self.summary.fixed += len(changes)
+        self._push_if_differs(record, state)
+
+    def _push_if_differs(self, record: SyncRecord, state: InvoiceState) -> None:
         if not _editable_in_xero(state):
             return
         record.refresh_from_db()

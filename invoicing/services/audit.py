@@ -16,7 +16,23 @@ def audit_record(
     details: dict[str, Any] | None = None,
 ) -> AuditLog:
     """Write one audit entry; `actor` None means Torqueflow itself (a task or a provider)."""
-    return AuditLog.objects.create(
+    entry = audit_entry(
+        organisation=organisation, actor=actor, action=action, obj=obj, details=details
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
+    *,
+    organisation: Organisation,
+    actor: AbstractBaseUser | None,
+    action: str,
+    obj: models.Model | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditLog:
+    """An audit entry not yet saved (to write many with bulk_create)."""
+    return AuditLog(
         organisation=organisation,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,

@@ -275,6 +275,13 @@ def invoice_payments_refresh(*, invoice: Invoice) -> Invoice:
         ]
         or ZERO
     )
+    invoice_paid_set(invoice=invoice, paid=paid)
+    invoice.save(update_fields=["amount_paid", "status", "updated_at"])
+    return invoice
+
+
+def invoice_paid_set(*, invoice: Invoice, paid: Decimal) -> None:
+    """Set the amount paid and the status it means (in memory; the caller saves)."""
     invoice.amount_paid = paid
     if invoice.status not in (Invoice.Status.DRAFT, Invoice.Status.VOID):
         if paid >= invoice.total:
@@ -283,5 +290,3 @@ def invoice_payments_refresh(*, invoice: Invoice) -> Invoice:
             invoice.status = Invoice.Status.PART_PAID
         else:
             invoice.status = Invoice.Status.UNPAID
-    invoice.save(update_fields=["amount_paid", "status", "updated_at"])
-    return invoice

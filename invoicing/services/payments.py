@@ -1,6 +1,8 @@
 """Writes to payments. Paid amount and status always come from invoice_payments_refresh."""
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -8,13 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Organisation
 from invoicing import extensions, signals
-from invoicing.locks import invoice_lock
-from invoicing.models import Invoice, Payment, PaymentMethod
+from invoicing.locks import invoice_lock, invoices_lock
+from invoicing.models import AuditLog, Invoice, Payment, PaymentMethod
 from invoicing.money import to_pennies
 
-from .audit import audit_record
-from .invoices import invoice_payments_refresh
+from .audit import audit_entry, audit_record
+from .invoices import invoice_paid_set, invoice_payments_refresh
 
 
 @transaction.atomic
@@ -110,3 +113,110 @@ def payment_delete(*, payment: Payment, actor: AbstractBaseUser | None, reason: 
     )
     signals.invoice_changed.send(sender=Invoice, invoice=invoice, change=signals.PAYMENTS_CHANGED)
     return payment
+
+
+@dataclass(frozen=True)
+class ExternalPayment:
+    """A payment another system holds against one of our invoices."""
+
+    invoice_id: int
+    external_id: str
+    amount: Decimal
+    date: datetime.date
+
+
+@transaction.atomic
+def payments_record_external(
+    *,
+    organisation: Organisation,
+    payments: Sequence[ExternalPayment],
+    method: PaymentMethod,
+    source: str,
+) -> list[Payment]:
+    """Record many payments from another system at once (a nightly reconcile), with the
+    rules of payment_record: each external id once, amounts above zero, finalised invoices
+    only. Returns the payments recorded; those it leaves are already held or refused.
+
+    A constant number of statements whatever the count, plus what the listeners of the
+    signals (sent per invoice and per payment, as payment_record sends them) spend."""
+    if not extensions.payment_source_known(source):
+        raise ValueError(f"Unknown payment source {source!r}")
+    if method.organisation_id != organisation.pk:
+        raise ValueError("The payment method belongs to another organisation")
+    invoices = invoices_lock(invoice_ids=sorted({p.invoice_id for p in payments}))
+    held = set(
+        Payment.objects.filter(
+            organisation=organisation,
+            source=source,
+            external_id__in=[p.external_id for p in payments],
+        ).values_list("external_id", flat=True)
+    )
+    new: list[Payment] = []
+    for entry in payments:
+        invoice = invoices.get(entry.invoice_id)
+        amount = to_pennies(entry.amount)
+        if invoice is None or invoice.organisation_id != organisation.pk:
+            continue
+        if invoice.status in (Invoice.Status.DRAFT, Invoice.Status.VOID) or amount <= 0:
+            continue
+        if not entry.external_id or entry.external_id in held:
+            continue
+        held.add(entry.external_id)
+        new.append(
+            Payment(
+                organisation=organisation,
+                invoice=invoice,
+                amount=amount,
+                date=entry.date,
+                method=method,
+                reference=entry.external_id,
+                source=source,
+                external_id=entry.external_id,
+            )
+        )
+    if not new:
+        return []
+    Payment.objects.bulk_create(new)
+    was_paid = {pk: invoice.status == Invoice.Status.PAID for pk, invoice in invoices.items()}
+    changed: dict[int, Invoice] = {}
+    for payment in new:
+        invoice = invoices[payment.invoice_id]
+        invoice_paid_set(invoice=invoice, paid=invoice.amount_paid + payment.amount)
+        invoice.updated_at = timezone.now()
+        changed[invoice.pk] = invoice
+    Invoice.objects.bulk_update(list(changed.values()), ["amount_paid", "status", "updated_at"])
+    AuditLog.objects.bulk_create(
+        [
+            audit_entry(
+                organisation=organisation,
+                actor=None,
+                action="payment.recorded",
+                obj=payment.invoice,
+                details={
+                    "payment_id": payment.pk,
+                    "amount": str(payment.amount),
+                    "method": method.name,
+                    "source": source,
+                    "external_id": payment.external_id,
+                },
+            )
+            for payment in new
+        ]
+    )
+    for invoice in changed.values():
+        signals.invoice_changed.send(
+            sender=Invoice, invoice=invoice, change=signals.PAYMENTS_CHANGED
+        )
+    settled_by = {}
+    for payment in new:  # the payment that took each invoice to Paid
+        invoice = payment.invoice
+        if invoice.status == Invoice.Status.PAID and not was_paid[invoice.pk]:
+            settled_by[invoice.pk] = payment
+    for payment in new:
+        signals.payment_recorded.send(
+            sender=Payment,
+            payment=payment,
+            invoice=payment.invoice,
+            settled=settled_by.get(payment.invoice_id) is payment,
+        )
+    return new

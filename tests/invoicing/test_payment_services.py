@@ -326,3 +326,73 @@ def test_payment_pages_never_offer_the_system_method(owner_client, invoice, org)
 
     assert "Bank transfer" in page
     assert f'value="{xero_sync(org).pk}"' not in page
+
+
+# --- many payments from another system at once -------------------------------------------------
+
+
+def test_external_payments_are_recorded_at_once_with_payment_records_rules(org):
+    from invoicing.services.payments import ExternalPayment, payments_record_external
+    from invoicing.signals import payment_recorded
+
+    part = make_invoice(org, lines=[(1, "100", "0")], finalise=True)
+    full = make_invoice(org, lines=[(1, "80", "0")], finalise=True)
+    draft = make_invoice(org, lines=[(1, "50", "0")])
+    method = payment_method(org)
+    make_payment(part, "10", source="xero", external_id="held-1")
+    heard = []
+
+    def listener(sender, payment, invoice, settled, **kwargs):
+        heard.append((payment.external_id, invoice.number, settled))
+
+    payment_recorded.connect(listener, dispatch_uid="test_external_heard")
+    try:
+        recorded = payments_record_external(
+            organisation=org,
+            payments=[
+                ExternalPayment(part.pk, "held-1", D("10"), part.issue_date),  # held already
+                ExternalPayment(part.pk, "new-1", D("30.004"), part.issue_date),
+                ExternalPayment(full.pk, "new-2", D("50"), full.issue_date),
+                ExternalPayment(full.pk, "new-3", D("30"), full.issue_date),
+                ExternalPayment(full.pk, "new-3", D("30"), full.issue_date),  # twice in one go
+                ExternalPayment(draft.pk, "new-4", D("5"), draft.issue_date),  # a draft
+                ExternalPayment(part.pk, "new-5", D("0"), part.issue_date),  # nothing paid
+            ],
+            method=method,
+            source="xero",
+        )
+    finally:
+        payment_recorded.disconnect(dispatch_uid="test_external_heard")
+
+    assert [p.external_id for p in recorded] == ["new-1", "new-2", "new-3"]
+    assert (reloaded(part).amount_paid, reloaded(part).status) == (D("40.00"), Status.PART_PAID)
+    assert (reloaded(full).amount_paid, reloaded(full).status) == (D("80.00"), Status.PAID)
+    assert reloaded(draft).amount_paid == D("0.00")
+    assert Payment.objects.get(external_id="new-1").amount == D("30.00")
+    assert heard == [
+        ("new-1", part.number, False),
+        ("new-2", full.number, False),
+        ("new-3", full.number, True),
+    ]
+    entries = AuditLog.objects.filter(action="payment.recorded", details__source="xero")
+    assert sorted(entries.values_list("details__external_id", flat=True)) == [
+        "held-1",
+        "new-1",
+        "new-2",
+        "new-3",
+    ]
+
+
+def test_external_payments_refuse_another_organisations_method(org):
+    from invoicing.services.payments import ExternalPayment, payments_record_external
+
+    invoice = make_invoice(org, lines=[(1, "100", "0")], finalise=True)
+    other = payment_method(OrganisationFactory())
+    with pytest.raises(ValueError, match="another organisation"):
+        payments_record_external(
+            organisation=org,
+            payments=[ExternalPayment(invoice.pk, "x-1", D("10"), invoice.issue_date)],
+            method=other,
+            source="xero",
+        )
+    assert not Payment.objects.filter(external_id="x-1").exists()

@@ -302,6 +302,54 @@ def test_cost_follows_the_changes_not_the_invoices(org, nominal, connection, xer
     assert len(xero_api.calls) == 3
 
 
+def test_the_first_run_costs_a_few_queries_per_change(org, nominal, connection, xero_api):
+    """Invoices that only gained payments in Xero are applied a page at a time: the queries
+    follow the changes with a small constant, and each is applied as a webhook would."""
+
+    def paid_in_xero(count: int) -> list:
+        elements = []
+        for _ in range(count):
+            invoice = xero_invoice(org, nominal)
+            xero_id = str(uuid.uuid4())
+            synced(connection, invoice, xero_id)
+            elements.append(
+                xero_element(
+                    "invoice_part_paid_50.json",
+                    invoice_id=xero_id,
+                    payment_50=str(uuid.uuid4()),
+                    updated_ms=UPDATED_MS + 1,
+                )
+            )
+        return elements
+
+    def queries_to_reconcile(elements) -> int:
+        xero_api.routes.clear()
+        xero_api.reset()
+        changed_invoices(xero_api, *elements)
+        changed_payments(xero_api)
+        with CaptureQueriesContext(db_connection) as queries:
+            summary = reconcile_connection(connection, now=NOW)
+        assert (summary.checked, summary.fixed, summary.errors) == (len(elements), len(elements), 0)
+        return len(queries)
+
+    few, many = queries_to_reconcile(paid_in_xero(5)), queries_to_reconcile(paid_in_xero(45))
+    per_change = (many - few) / 40
+    assert per_change <= 5, (few, many)
+    assert few <= 5 * 5 + 40, (few, many)
+
+    recorded = Payment.objects.filter(organisation=org, source="xero", deleted_at__isnull=True)
+    assert recorded.count() == 50
+    assert set(recorded.values_list("amount", flat=True)) == {Decimal("50.00")}
+    part_paid = Invoice.objects.filter(organisation=org, status=Invoice.Status.PART_PAID)
+    assert part_paid.count() == 50
+    assert AuditLog.objects.filter(action="payment.recorded").count() == 50
+    lines = SyncActivity.objects.filter(action="payment", result="ok")
+    assert lines.count() == 50
+    assert lines.first().message == "Payment of GBP 50.00 recorded from Xero"
+    # And a second run finds it all applied.
+    assert queries_to_reconcile([]) <= 20
+
+
 # --- re-push and errors ---------------------------------------------------------------------
 
 

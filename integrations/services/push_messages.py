@@ -56,6 +56,15 @@ def push_started(connection_id: int, *, later: bool = False) -> None:
         _forget(LATER_KEY.format(connection_id))
 
 
+def push_hold(connection_id: int, seconds: float) -> None:
+    """A push is scheduled within `seconds` for whatever is due then: changes meanwhile need
+    no message of their own (the push in flight or that one takes them)."""
+    try:
+        cache.set(WAITING_KEY.format(connection_id), 1, timeout=max(1, round(seconds)))
+    except Exception:
+        logger.warning("Push messages are not coalesced: the cache did not answer", exc_info=True)
+
+
 def push_lost(connection_id: int) -> None:
     """The sweeper found records left pending: whatever message the key says is waiting was
     lost (a worker killed while holding it, a broker restarted), so the key must not stop

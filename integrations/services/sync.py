@@ -8,6 +8,7 @@ cannot lose an invoice. Workers claim records with SKIP LOCKED, so two never pus
 
 import datetime
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ from integrations.retry import MAX_ATTEMPTS, next_retry
 from invoicing.services.audit import audit_record
 
 from .activity import activity_record
-from .push_messages import push_lost, push_started, send_push
+from .push_messages import push_hold, push_lost, push_started, send_push
 from .records import sync_record_write
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ FILL_STEP_SECONDS = 0.5
 FILL_WAIT_SECONDS = 2.0
 # A push that finds every concurrent slot taken comes back after this.
 SLOT_RETRY_SECONDS = 1.0
+# A push told to wait this long or less (the pace of a provider's limit, not a spent minute)
+# waits in its task with its batch claimed, rather than becoming another message.
+PACE_WAIT_SECONDS = 2.5
 # A push that finds nothing due comes back for what is due within this (a rate limit's wait).
 FOLLOW_UP_SECONDS = 120
 # Reasons that clear up by themselves once the connection is active again.
@@ -556,10 +560,14 @@ def _push_next_batch(
         return False
     if limiter is not None:
         # After the claim, so that finding nothing to push spends none of the limit.
-        wait = limiter.acquire()
+        wait = _acquire_at_pace(limiter)
         if wait:
             _release(records, after_seconds=wait)
             enqueue_push(connection.pk, countdown=wait)
+            if wait <= PACE_WAIT_SECONDS:
+                # Another push is pacing the calls: what changes meanwhile goes with it or
+                # with this follow-up, not in a message per finalise.
+                push_hold(connection.pk, wait)
             total.deferred = True
             return False
     full = len(records) == provider.batch_size
@@ -587,6 +595,23 @@ def _push_next_batch(
     total.pushed += summary.pushed
     total.failed += summary.failed
     return full  # a partial batch took the last of what was due
+
+
+def _acquire_at_pace(limiter: RateLimiter) -> float:
+    """A call for this batch: 0 when it may go, else how long to wait. A wait that is only
+    the pace is waited here, by the one push in flight: a second one hands its batch back
+    rather than hold a second worker process (the other is for webhooks)."""
+    wait = limiter.acquire()
+    waited = 0.0
+    while (
+        0 < wait <= PACE_WAIT_SECONDS
+        and waited < 2 * PACE_WAIT_SECONDS
+        and limiter.in_flight() <= 1
+    ):
+        time.sleep(wait)
+        waited += wait
+        wait = limiter.acquire()
+    return wait
 
 
 def _follow_up_later(connection: Connection) -> None:
@@ -623,8 +648,11 @@ def _filling(records: list[SyncRecord], batch_size: int) -> bool:
 
 def _slot_free(limiter: RateLimiter | None) -> bool:
     """Room for one more batch in flight, keeping one of the provider's concurrent calls for
-    what does not push (a webhook's read, a Sync now's push, the reconciler)."""
+    what does not push (a webhook's read, a Sync now's push, the reconciler). A paced limit
+    has no room for a second: it would only wait for the first, holding a worker."""
     concurrent = limiter.limit.concurrent if limiter is not None else None
+    if limiter is not None and limiter.limit.spread_seconds:
+        return False  # paced: one batch at a time spends the limit as fast as it may go
     return bool(concurrent) and limiter.in_flight() < concurrent - 1
 
 

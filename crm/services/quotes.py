@@ -206,39 +206,46 @@ def _transition(
     return quote
 
 
-@transaction.atomic
+# The answers below first settle a due expiry in a transaction of its own, so that refusing
+# to accept an expired quote does not also roll back its becoming Expired.
+
+
 def quote_mark_sent(*, quote: Quote, actor: AbstractBaseUser | None) -> Quote:
-    if not quote.lines.exists() or quote.total <= ZERO:
-        raise ValidationError("Add at least one line, for more than zero, before sending.")
-    return _transition(
-        quote=quote, actor=actor, to=Quote.Status.SENT, allowed_from=(Quote.Status.DRAFT,)
-    )
+    with transaction.atomic():
+        quote = quote_lock(quote_id=quote.pk)
+        if not quote.lines.exists() or quote.total <= ZERO:
+            raise ValidationError("Add at least one line, for more than zero, before sending.")
+        return _transition(
+            quote=quote, actor=actor, to=Quote.Status.SENT, allowed_from=(Quote.Status.DRAFT,)
+        )
 
 
-@transaction.atomic
 def quote_mark_accepted(*, quote: Quote, actor: AbstractBaseUser | None) -> Quote:
     """The customer said yes (by phone or email now; the client portal will call this too).
     Announces quote.accepted."""
-    before = quote.status
-    quote = _transition(
-        quote=quote,
-        actor=actor,
-        to=Quote.Status.ACCEPTED,
-        allowed_from=(Quote.Status.DRAFT, Quote.Status.SENT),
-    )
-    if before != Quote.Status.ACCEPTED and quote.status == Quote.Status.ACCEPTED:
-        events.announce(events.QUOTE_ACCEPTED, quote)
-    return quote
+    quote = quote_expire_if_due(quote=quote)
+    with transaction.atomic():
+        before = quote_lock(quote_id=quote.pk).status
+        quote = _transition(
+            quote=quote,
+            actor=actor,
+            to=Quote.Status.ACCEPTED,
+            allowed_from=(Quote.Status.DRAFT, Quote.Status.SENT),
+        )
+        if before != Quote.Status.ACCEPTED:
+            events.announce(events.QUOTE_ACCEPTED, quote)
+        return quote
 
 
-@transaction.atomic
 def quote_mark_declined(*, quote: Quote, actor: AbstractBaseUser | None) -> Quote:
-    return _transition(
-        quote=quote,
-        actor=actor,
-        to=Quote.Status.DECLINED,
-        allowed_from=(Quote.Status.DRAFT, Quote.Status.SENT),
-    )
+    quote = quote_expire_if_due(quote=quote)
+    with transaction.atomic():
+        return _transition(
+            quote=quote,
+            actor=actor,
+            to=Quote.Status.DECLINED,
+            allowed_from=(Quote.Status.DRAFT, Quote.Status.SENT),
+        )
 
 
 @transaction.atomic

@@ -119,7 +119,9 @@ def contact_delete(*, contact: Contact, actor: AbstractBaseUser | None) -> Conta
     """Remove a contact; when it was the primary, the next contact (by name) takes over.
     Returns the new primary, if one was promoted."""
     customer = customer_lock(customer_id=contact.customer_id)
-    contact = Contact.objects.get(pk=contact.pk)
+    contact = Contact.objects.filter(pk=contact.pk).first()
+    if contact is None:  # someone else removed it a moment ago
+        return None
     was_primary = contact.is_primary
     audit_record(
         organisation=customer.organisation,

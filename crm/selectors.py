@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Organisation
-from invoicing.models import Customer, Invoice
+from invoicing.models import AuditLog, Customer, Invoice
 
 from .models import Contact, Lead, Project, Quote, QuoteLine
 
@@ -100,6 +100,14 @@ def quote_get(*, organisation: Organisation, pk: int) -> Quote:
 
 def quote_lines(*, quote: Quote) -> QuerySet[QuoteLine]:
     return quote.lines.select_related("nominal_code")
+
+
+def quote_history(*, quote: Quote) -> QuerySet[AuditLog]:
+    return (
+        AuditLog.objects.for_org(quote.organisation_id)
+        .filter(object_type=Quote._meta.label, object_id=str(quote.pk))
+        .select_related("actor")
+    )
 
 
 def contacts(*, organisation: Organisation) -> QuerySet[Contact]:

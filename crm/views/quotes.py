@@ -1,11 +1,11 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.capabilities import CRM_VIEW, QUOTES_MANAGE
+from accounts.capabilities import CRM_VIEW, INVOICES_MANAGE, QUOTES_MANAGE
 from accounts.permissions import capability_required
 from crm import selectors
 from crm.forms import ListFilterForm, QuoteForm
@@ -51,7 +51,11 @@ def quote_detail(request, pk: int):
     return render(
         request,
         "crm/quote_detail.html",
-        {"quote": quote, "lines": selectors.quote_lines(quote=quote)},
+        {
+            "quote": quote,
+            "lines": selectors.quote_lines(quote=quote),
+            "history": selectors.quote_history(quote=quote)[:20],
+        },
     )
 
 
@@ -154,6 +158,9 @@ def quote_decline(request, pk: int):
 @require_POST
 def quote_convert_view(request, pk: int):
     quote = selectors.quote_get(organisation=request.organisation, pk=pk)
+    # Converting raises an invoice, so it needs the right to raise invoices as well.
+    if not request.membership.can(INVOICES_MANAGE):
+        raise PermissionDenied("You do not have permission to create invoices.")
     try:
         invoice, created = quote_convert(quote=quote, actor=request.user)
     except ValidationError as error:

@@ -286,3 +286,28 @@ def test_declining_from_the_page(staff_client, org):
     assert messages_of(response) == ["QU-0001 marked declined."]
     assert Quote.objects.get().status == "declined"
     assert quote_mark_declined(quote=quote, actor=None).status == "declined"
+
+
+def test_converting_needs_the_right_to_raise_invoices_too(staff_client, org):
+    from accounts.models import Role
+
+    role = Role.objects.get(organisation=org, key="staff")
+    role.capabilities = [c for c in role.capabilities if c != "invoices.manage"]
+    role.save()
+    quote = make_quote(org, status="accepted")
+
+    page = text(staff_client.get(reverse("crm:quote_detail", args=[quote.pk])))
+    response = staff_client.post(reverse("crm:quote_convert", args=[quote.pk]))
+
+    assert "Convert to invoice" not in page
+    assert response.status_code == 403
+    assert not Invoice.objects.exists()
+
+
+def test_the_quote_page_shows_its_history(staff_client, org, staff):
+    quote = make_quote(org, status="accepted", actor=staff)
+
+    page = visible_text(staff_client.get(reverse("crm:quote_detail", args=[quote.pk])))
+
+    assert "Created by staff@alpha.test" in page
+    assert "Accepted by staff@alpha.test" in page

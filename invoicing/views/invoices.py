@@ -25,7 +25,7 @@ from invoicing.services.invoices import (
     invoice_update,
     invoice_void,
 )
-from torqueflow.numbers import plain_int
+from torqueflow.numbers import object_id, plain_int
 
 from .common import apply_validation_error, page_number
 
@@ -106,7 +106,10 @@ def _invoice_form_page(request, *, kind: str, invoice: Invoice | None):
             except ValidationError as error:
                 apply_validation_error(form, error)
     else:
-        initial = InvoiceForm.initial_for(invoice) if invoice else None
+        if invoice is not None:
+            initial = InvoiceForm.initial_for(invoice)
+        else:  # "New invoice" from a customer's page names the customer
+            initial = {"party": object_id(request.GET.get("customer"))}
         form = InvoiceForm(initial=initial, organisation=organisation, kind=kind)
         lines = line_formset(
             organisation=organisation,

@@ -107,3 +107,13 @@ def test_another_organisations_customer_is_not_found(staff_client, other_org):
     response = staff_client.get(reverse("crm:customer_detail", args=[elsewhere.pk]))
 
     assert response.status_code == 404
+
+
+def test_new_quote_and_new_invoice_from_the_page_name_the_customer(staff_client, acme):
+    quote_form = staff_client.get(reverse("crm:quote_new"), {"customer": acme.pk})
+    invoice_form = staff_client.get(reverse("invoicing:sales_new"), {"customer": acme.pk})
+    bad = staff_client.get(reverse("invoicing:sales_new"), {"customer": "²"})
+
+    assert quote_form.context["form"]["customer"].value() == acme.pk
+    assert invoice_form.context["form"]["party"].value() == acme.pk
+    assert bad.status_code == 200

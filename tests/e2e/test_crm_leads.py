@@ -74,5 +74,10 @@ def test_the_customer_page_on_a_phone(demo, login, page):
     page.get_by_role("link", name="ACME Creative Agency").click()
     expect(page.locator("#section-contacts")).to_contain_text("07911 123456")
     expect(page.locator("#section-quotes")).to_contain_text("QU-0002")
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_role("link", name="New quote").click()
+    expect(page.get_by_label("Customer")).to_have_value(re.compile(r"\d+"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.goto("/leads/")
+    expect(page.get_by_role("link", name="Priya Shah")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

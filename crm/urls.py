@@ -1,9 +1,45 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
 from torqueflow.numbers import register_id_converter
+
+from .views import customers, leads, quotes
 
 register_id_converter()
 
 app_name = "crm"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("customers/<id:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<id:pk>/contacts/new/", customers.contact_new, name="contact_new"),
+    path(
+        "customers/<id:pk>/contacts/<id:contact_pk>/edit/",
+        customers.contact_edit,
+        name="contact_edit",
+    ),
+    path(
+        "customers/<id:pk>/contacts/<id:contact_pk>/primary/",
+        customers.contact_primary,
+        name="contact_primary",
+    ),
+    path(
+        "customers/<id:pk>/contacts/<id:contact_pk>/remove/",
+        customers.contact_remove,
+        name="contact_remove",
+    ),
+    path("leads/", leads.lead_list, name="lead_list"),
+    path("leads/new/", leads.lead_new, name="lead_new"),
+    path("leads/<id:pk>/", leads.lead_detail, name="lead_detail"),
+    path("leads/<id:pk>/edit/", leads.lead_edit, name="lead_edit"),
+    path("leads/<id:pk>/status/", leads.lead_status, name="lead_status"),
+    path("leads/<id:pk>/convert/", leads.lead_convert_view, name="lead_convert"),
+    path("quotes/", quotes.quote_list, name="quote_list"),
+    path("quotes/new/", quotes.quote_new, name="quote_new"),
+    path("quotes/line-form/", quotes.quote_line_form, name="quote_line_form"),
+    path("quotes/line-removed/", quotes.quote_line_removed, name="quote_line_removed"),
+    path("quotes/<id:pk>/", quotes.quote_detail, name="quote_detail"),
+    path("quotes/<id:pk>/edit/", quotes.quote_edit, name="quote_edit"),
+    path("quotes/<id:pk>/send/", quotes.quote_send, name="quote_send"),
+    path("quotes/<id:pk>/accept/", quotes.quote_accept, name="quote_accept"),
+    path("quotes/<id:pk>/decline/", quotes.quote_decline, name="quote_decline"),
+    path("quotes/<id:pk>/convert/", quotes.quote_convert_view, name="quote_convert"),
+]

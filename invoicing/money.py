@@ -7,6 +7,7 @@ totals match the totals an accounting system shows for the same lines.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
 PENNY = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -48,3 +49,31 @@ def totals(lines: Iterable[LineAmounts]) -> Totals:
 def plain(value: Decimal) -> str:
     """A decimal without trailing zeros or exponent: 10.0000 → "10", 3.5000 → "3.5"."""
     return format(Decimal(value).normalize(), "f")
+
+
+class PricedLine(Protocol):
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal
+
+
+# Money columns hold 14 digits with 2 places; keep every amount well inside them.
+MAX_AMOUNT = Decimal("1000000000000")
+
+
+def lines_priced(lines: Iterable[PricedLine]) -> tuple[list[LineAmounts], Totals]:
+    """Each line's amounts and the document's totals, for invoices and quotes alike."""
+    amounts = [
+        line_amounts(quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate)
+        for line in lines
+    ]
+    return amounts, totals(amounts)
+
+
+def too_large(lines: Iterable[PricedLine]) -> bool:
+    """Whether a line or the document's totals would not fit the money columns."""
+    lines = list(lines)
+    _amounts, summed = lines_priced(lines)
+    return max(abs(summed.subtotal), abs(summed.total)) >= MAX_AMOUNT or any(
+        abs(line.quantity * line.unit_price) >= MAX_AMOUNT for line in lines
+    )

@@ -214,3 +214,68 @@ def make_payment(
         method=method or payment_method(invoice.organisation),
         **kwargs,
     )
+
+
+# --- CRM -----------------------------------------------------------------------------------
+
+
+def make_contact(customer: Customer, *, name: str = "Maya Chen", phone: str = "", **fields):
+    """A contact added through contact_create (the first of a customer is its primary)."""
+    from crm.services.contacts import ContactInput, contact_create
+
+    return contact_create(
+        customer=customer, actor=None, data=ContactInput(name=name, phone=phone, **fields)
+    )
+
+
+def make_lead(org: Organisation, *, name: str = "Priya Shah", source: str = "manual", **fields):
+    """A lead added through lead_create."""
+    from crm.services.leads import LeadInput, lead_create
+
+    return lead_create(
+        organisation=org, actor=None, data=LeadInput(name=name, **fields), source=source
+    )
+
+
+def make_quote(
+    org: Organisation,
+    *,
+    lines: Sequence[Line] = ((1, "100.00", "20"),),
+    customer: Customer | None = None,
+    issue_date: datetime.date | None = None,
+    valid_days: int = 30,
+    status: str = "draft",
+    actor=None,
+    **kwargs,
+):
+    """A quote made through quote_create (issued today unless `issue_date`), then moved to
+    `status` through the services."""
+    from django.utils import timezone
+
+    from crm.services.quotes import (
+        QuoteInput,
+        quote_create,
+        quote_mark_accepted,
+        quote_mark_declined,
+        quote_mark_sent,
+    )
+
+    quote = quote_create(
+        organisation=org,
+        actor=actor,
+        data=QuoteInput(
+            customer=customer or CustomerFactory(organisation=org),
+            issue_date=issue_date or timezone.localdate(),
+            expiry_date=(issue_date or timezone.localdate()) + datetime.timedelta(days=valid_days),
+            currency="GBP",
+            lines=line_inputs(lines),
+            **kwargs,
+        ),
+    )
+    if status in ("sent", "accepted", "declined"):
+        quote = quote_mark_sent(quote=quote, actor=actor)
+    if status == "accepted":
+        quote = quote_mark_accepted(quote=quote, actor=actor)
+    if status == "declined":
+        quote = quote_mark_declined(quote=quote, actor=actor)
+    return quote

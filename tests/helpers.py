@@ -9,14 +9,18 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.models import Organisation
+from crm.models import Contact, Lead, Quote
 from invoicing.models import Customer, Invoice, NominalCode, Payment, Supplier
 
 from .factories import (
     CustomerFactory,
     NominalCodeFactory,
     SupplierFactory,
+    make_contact,
     make_invoice,
+    make_lead,
     make_payment,
+    make_quote,
     payment_method,
 )
 
@@ -86,6 +90,9 @@ class World:
     part_paid: Invoice
     bill: Invoice
     payment: Payment
+    contact: Contact
+    lead: Lead
+    quote: Quote
 
 
 def build_world(org: Organisation, *, tag: str = "") -> World:
@@ -100,4 +107,20 @@ def build_world(org: Organisation, *, tag: str = "") -> World:
     bill = make_invoice(
         org, kind=Invoice.Kind.PURCHASE, supplier=supplier, reference=f"bill {tag}".strip()
     )
-    return World(org, customer, supplier, code, draft, unpaid, part_paid, bill, payment)
+    contact = make_contact(customer, name=f"Contact {tag}".strip(), phone="07911 123456")
+    lead = make_lead(org, name=f"Lead {tag}".strip(), company=f"Company {tag}".strip())
+    quote = make_quote(org, customer=customer, contact=contact)
+    return World(
+        org,
+        customer,
+        supplier,
+        code,
+        draft,
+        unpaid,
+        part_paid,
+        bill,
+        payment,
+        contact,
+        lead,
+        quote,
+    )

@@ -292,3 +292,74 @@ def test_invoice_list_with_xero_badges_queries_do_not_grow_with_rows(owner_clien
 
     assert "Payments recorded in Torqueflow are not sent to Xero." in response.content.decode()
     assert len(with_30) == len(with_5), "\n".join(with_30)
+
+
+# --- CRM pages -----------------------------------------------------------------------------
+
+
+def test_customer_page_queries_do_not_grow_with_what_the_customer_holds(owner_client, org):
+    """Contacts, invoices and quotes (and every other registered section) in a fixed number of
+    queries: 2 of each against 14 of each."""
+    from crm.models import Project
+    from tests.factories import make_contact, make_quote
+
+    customer = CustomerFactory(organisation=org)
+    url = reverse("crm:customer_detail", args=[customer.pk])
+
+    def add(count):
+        for n in range(count):
+            make_contact(customer, name=f"Contact {n}", phone="07911 123456")
+            make_invoice(org, customer=customer, finalise=True)
+            project = Project.objects.create(organisation=org, name=f"P{n}", customer=customer)
+            make_quote(org, customer=customer, project=project, status="sent")
+
+    add(2)
+    with_2 = queries_for(owner_client, url)
+    add(12)
+    with_14 = queries_for(owner_client, url)
+
+    assert len(with_14) == len(with_2), "\n".join(with_14)
+
+
+def test_lead_list_queries_do_not_grow_with_rows(owner_client, org):
+    from tests.factories import make_lead
+
+    url = reverse("crm:lead_list")
+    for n in range(3):
+        make_lead(org, name=f"Lead {n}", phone="07911 123456")
+    with_3 = queries_for(owner_client, url)
+    for n in range(22):
+        make_lead(org, name=f"Lead more {n}", company="Co", phone="020 7946 0322")
+    with_25 = queries_for(owner_client, url)
+
+    assert len(with_25) == len(with_3), "\n".join(with_25)
+
+
+def test_quote_list_and_detail_queries_do_not_grow_with_rows(owner_client, org):
+    from tests.factories import make_contact, make_quote
+
+    def add(count):
+        quotes = []
+        for _ in range(count):
+            customer = CustomerFactory(organisation=org)
+            lines = [(1, "10", "20", NominalCodeFactory(organisation=org)) for _ in range(count)]
+            quotes.append(
+                make_quote(
+                    org,
+                    customer=customer,
+                    contact=make_contact(customer),
+                    lines=lines,
+                    status="accepted",
+                )
+            )
+        return quotes
+
+    small = add(2)[0]
+    with_2 = queries_for(owner_client, reverse("crm:quote_list"))
+    detail_2 = queries_for(owner_client, reverse("crm:quote_detail", args=[small.pk]))
+    large = add(20)[0]
+    with_22 = queries_for(owner_client, reverse("crm:quote_list"))
+    detail_20 = queries_for(owner_client, reverse("crm:quote_detail", args=[large.pk]))
+
+    assert len(with_22) == len(with_2), "\n".join(with_22)
+    assert len(detail_20) == len(detail_2), "\n".join(detail_20)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -248,6 +249,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "refresh-expiring-tokens": {
         "task": "integrations.tasks.refresh_expiring_tokens_task",
         "schedule": 300.0,
+    },
+    # Sent quotes past their expiry date become Expired (opening one checks it too).
+    "expire-quotes": {
+        "task": "crm.tasks.expire_quotes_task",
+        "schedule": crontab(hour=0, minute=10),
     },
     # Each provider's own jobs are added from its declaration (torqueflow/celery.py).
 }

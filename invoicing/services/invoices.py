@@ -23,7 +23,7 @@ from invoicing.models import (
     Supplier,
     WorkOrder,
 )
-from invoicing.money import ZERO, line_amounts, totals
+from invoicing.money import ZERO, lines_priced, too_large
 
 from .audit import audit_record
 
@@ -62,10 +62,6 @@ def _next_number(*, organisation: Organisation, kind: str) -> str:
     return number
 
 
-# Money columns hold 14 digits with 2 places; keep every amount well inside them.
-MAX_AMOUNT = Decimal("1000000000000")
-
-
 def _validate(
     *,
     organisation: Organisation,
@@ -100,13 +96,8 @@ def _validate(
     for line in data.lines:
         if line.nominal_code is not None and line.nominal_code.organisation_id != organisation.pk:
             errors["lines"] = "A line uses a nominal code from another organisation."
-    summed = totals(
-        line_amounts(quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate)
-        for line in data.lines
-    )
-    if max(abs(summed.subtotal), abs(summed.total)) >= MAX_AMOUNT or any(
-        abs(line.quantity * line.unit_price) >= MAX_AMOUNT for line in data.lines
-    ):
+    _amounts, summed = lines_priced(data.lines)
+    if too_large(data.lines):
         errors["lines"] = "The amounts are too large for one invoice."
     elif invoice is not None and invoice.is_finalised and summed.total <= ZERO:
         errors["lines"] = "A finalised invoice must total more than zero."
@@ -116,29 +107,22 @@ def _validate(
 
 def _write_lines(*, invoice: Invoice, lines: Sequence[LineInput]) -> None:
     invoice.lines.all().delete()
-    rows = []
-    for position, line in enumerate(lines):
-        amounts = line_amounts(
-            quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate
+    amounts, summed = lines_priced(lines)
+    rows = [
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            tax_rate=line.tax_rate,
+            nominal_code=line.nominal_code,
+            line_amount=priced.net,
+            tax_amount=priced.tax,
         )
-        rows.append(
-            InvoiceLine(
-                invoice=invoice,
-                position=position,
-                description=line.description,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                tax_rate=line.tax_rate,
-                nominal_code=line.nominal_code,
-                line_amount=amounts.net,
-                tax_amount=amounts.tax,
-            )
-        )
+        for position, (line, priced) in enumerate(zip(lines, amounts, strict=True))
+    ]
     InvoiceLine.objects.bulk_create(rows)
-    summed = totals(
-        line_amounts(quantity=r.quantity, unit_price=r.unit_price, tax_rate=r.tax_rate)
-        for r in rows
-    )
     invoice.subtotal, invoice.tax_total, invoice.total = summed.subtotal, summed.tax, summed.total
 
 

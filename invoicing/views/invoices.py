@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.capabilities import INVOICES_MANAGE, INVOICES_VIEW
@@ -24,7 +25,7 @@ from invoicing.services.invoices import (
     invoice_update,
     invoice_void,
 )
-from torqueflow.numbers import plain_int
+from torqueflow.numbers import object_id, plain_int
 
 from .common import apply_validation_error, page_number
 
@@ -105,7 +106,10 @@ def _invoice_form_page(request, *, kind: str, invoice: Invoice | None):
             except ValidationError as error:
                 apply_validation_error(form, error)
     else:
-        initial = InvoiceForm.initial_for(invoice) if invoice else None
+        if invoice is not None:
+            initial = InvoiceForm.initial_for(invoice)
+        else:  # "New invoice" from a customer's page names the customer
+            initial = {"party": object_id(request.GET.get("customer"))}
         form = InvoiceForm(initial=initial, organisation=organisation, kind=kind)
         lines = line_formset(
             organisation=organisation,
@@ -133,10 +137,9 @@ def invoice_edit(request, pk: int):
     return _invoice_form_page(request, kind=invoice.kind, invoice=invoice)
 
 
-@capability_required(INVOICES_MANAGE)
-@require_GET
-def line_form(request):
-    """One blank line row for the invoice form, numbered after the rows already there."""
+def line_row_added(request, *, line_removed_url: str):
+    """One blank line row for a document's lines editor (an invoice's or a quote's), numbered
+    after the rows already there."""
     index = plain_int(request.GET.get("lines-TOTAL_FORMS"))
     if index is None:
         return HttpResponseBadRequest("Missing line count.")
@@ -148,19 +151,29 @@ def line_form(request):
     )
     return render(
         request,
-        "invoicing/invoice_form.html#line-row-added",
-        {"line": form, "total_forms": index + 1},
+        "invoicing/_lines_editor.html#line-row-added",
+        {"line": form, "total_forms": index + 1, "line_removed_url": line_removed_url},
     )
+
+
+def line_row_removed(request):
+    """Replace a removed line row with its hidden DELETE marker, so the formset skips it."""
+    prefix = request.GET.get("prefix", "")
+    if not prefix.startswith("lines-") or plain_int(prefix[6:]) is None:
+        return HttpResponseBadRequest("Unknown line.")
+    return render(request, "invoicing/_lines_editor.html#line-row-removed", {"prefix": prefix})
+
+
+@capability_required(INVOICES_MANAGE)
+@require_GET
+def line_form(request):
+    return line_row_added(request, line_removed_url=reverse("invoicing:line_removed"))
 
 
 @capability_required(INVOICES_MANAGE)
 @require_GET
 def line_removed(request):
-    """Replace a removed line row with its hidden DELETE marker, so the formset skips it."""
-    prefix = request.GET.get("prefix", "")
-    if not prefix.startswith("lines-") or plain_int(prefix[6:]) is None:
-        return HttpResponseBadRequest("Unknown line.")
-    return render(request, "invoicing/invoice_form.html#line-row-removed", {"prefix": prefix})
+    return line_row_removed(request)
 
 
 @capability_required(INVOICES_MANAGE)

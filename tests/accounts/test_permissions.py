@@ -11,6 +11,8 @@ from django.urls import reverse
 
 from accounts.capabilities import ACCOUNTANT, CAPABILITIES, OWNER, STAFF
 from accounts.models import Role
+from crm import urls as crm_urls
+from crm.models import Contact, Lead, Quote
 from integrations import urls as integrations_urls
 from invoicing import urls as invoicing_urls
 from invoicing import urls_settings as invoicing_settings_urls
@@ -55,6 +57,26 @@ class Row:
 
 def pk(attr: str) -> Callable[[World], list]:
     return lambda w: [getattr(w, attr).pk]
+
+
+def _page(name: str, attr: str) -> Callable[[World], str]:
+    return lambda w: reverse(name, args=[getattr(w, attr).pk])
+
+
+CUSTOMER_PAGE = _page("crm:customer_detail", "customer")
+LEAD_PAGE = _page("crm:lead_detail", "lead")
+QUOTE_PAGE = _page("crm:quote_detail", "quote")
+CONTACT = lambda w: [w.customer.pk, w.contact.pk]  # noqa: E731
+
+
+def _newest_lead_page(w: World) -> str:
+    return reverse(
+        "crm:lead_detail", args=[Lead.objects.filter(organisation=w.org).latest("pk").pk]
+    )
+
+
+def _converted_customer_page(w: World) -> str:
+    return reverse("crm:customer_detail", args=[Lead.objects.get(pk=w.lead.pk).customer_id])
 
 
 LINE = {"lines-TOTAL_FORMS": "1"}
@@ -147,6 +169,85 @@ ROWS = [
         args=pk("supplier"),
         data=PARTY_POST,
     ),
+    # CRM: reading needs crm.view (all three roles); each write its own capability
+    Row("crm:customer_detail", "get", 200, 200, 200, args=pk("customer")),
+    Row("crm:contact_new", "get", 200, 200, 403, args=pk("customer")),
+    Row(
+        "crm:contact_new",
+        "post",
+        CUSTOMER_PAGE,
+        CUSTOMER_PAGE,
+        403,
+        args=pk("customer"),
+        data={"name": "New contact"},
+    ),
+    Row("crm:contact_edit", "get", 200, 200, 403, args=CONTACT),
+    Row(
+        "crm:contact_edit",
+        "post",
+        CUSTOMER_PAGE,
+        CUSTOMER_PAGE,
+        403,
+        args=CONTACT,
+        data={"name": "Renamed contact"},
+    ),
+    Row("crm:contact_primary", "get", 405, 405, 403, args=CONTACT),
+    Row("crm:contact_primary", "post", CUSTOMER_PAGE, CUSTOMER_PAGE, 403, args=CONTACT),
+    Row("crm:contact_remove", "get", 200, 200, 403, args=CONTACT),
+    Row("crm:contact_remove", "post", CUSTOMER_PAGE, CUSTOMER_PAGE, 403, args=CONTACT),
+    Row("crm:lead_list", "get", 200, 200, 200),
+    Row("crm:lead_list", "post", 405, 405, 405),
+    Row("crm:lead_new", "get", 200, 200, 403),
+    Row("crm:lead_new", "post", 400, 400, 403),
+    Row(
+        "crm:lead_new",
+        "post",
+        _newest_lead_page,
+        _newest_lead_page,
+        403,
+        data={"name": "New lead"},
+    ),
+    Row("crm:lead_detail", "get", 200, 200, 200, args=pk("lead")),
+    Row("crm:lead_edit", "get", 200, 200, 403, args=pk("lead")),
+    Row(
+        "crm:lead_edit",
+        "post",
+        LEAD_PAGE,
+        LEAD_PAGE,
+        403,
+        args=pk("lead"),
+        data={"name": "Renamed lead"},
+    ),
+    Row(
+        "crm:lead_status",
+        "post",
+        LEAD_PAGE,
+        LEAD_PAGE,
+        403,
+        args=pk("lead"),
+        data={"status": "contacted"},
+    ),
+    Row(
+        "crm:lead_convert",
+        "post",
+        _converted_customer_page,
+        _converted_customer_page,
+        403,
+        args=pk("lead"),
+    ),
+    Row("crm:quote_list", "get", 200, 200, 200),
+    Row("crm:quote_new", "get", 200, 200, 403),
+    Row("crm:quote_new", "post", 400, 400, 403),
+    Row("crm:quote_line_form", "get", 200, 200, 403, data=LINE),
+    Row("crm:quote_line_removed", "get", 200, 200, 403, data={"prefix": "lines-0"}),
+    Row("crm:quote_detail", "get", 200, 200, 200, args=pk("quote")),
+    Row("crm:quote_edit", "get", 200, 200, 403, args=pk("quote")),
+    Row("crm:quote_edit", "post", 400, 400, 403, args=pk("quote")),
+    *(
+        Row(f"crm:quote_{action}", "post", QUOTE_PAGE, QUOTE_PAGE, 403, args=pk("quote"))
+        for action in ("send", "accept", "decline", "convert")
+    ),
+    Row("crm:quote_accept", "get", 405, 405, 403, args=pk("quote")),
     # Settings → Finance → Nominal Codes: a redirect with a message, not a 403
     Row("settings_nominal_codes", "get", 200, SETTINGS, SETTINGS, denied_message=FINANCE_DENIED),
     Row("settings_nominal_codes", "post", 405, SETTINGS, SETTINGS, denied_message=FINANCE_DENIED),
@@ -239,6 +340,9 @@ def state(world: World) -> dict:
         "payments": sorted(Payment.objects.values_list("pk", "deleted_at")),
         "customers": sorted(Customer.objects.values_list("pk", "name")),
         "codes": sorted(NominalCode.objects.values_list("pk", "code", "name")),
+        "contacts": sorted(Contact.objects.values_list("pk", "name", "is_primary")),
+        "leads": sorted(Lead.objects.values_list("pk", "name", "status", "customer")),
+        "quotes": sorted(Quote.objects.values_list("pk", "status", "total", "invoice")),
     }
 
 
@@ -341,6 +445,7 @@ def test_the_matrix_covers_every_page():
         {f"invoicing:{p.name}" for p in invoicing_urls.urlpatterns}
         | {p.name for p in invoicing_settings_urls.urlpatterns}
         | {f"integrations:{p.name}" for p in integrations_urls.urlpatterns}
+        | {f"crm:{p.name}" for p in crm_urls.urlpatterns}
         | {"settings_index", "settings_security"}
     )
 

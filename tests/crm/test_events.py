@@ -135,3 +135,127 @@ def test_announce_outside_a_transaction_is_refused():
         events.announce(events.INVOICE_FINALISED, invoice)
     with transaction.atomic():
         assert events.announce(events.INVOICE_FINALISED, invoice)["type"] == "invoice.finalised"
+
+
+def envelope(payload) -> dict:
+    assert EVENT_ID.match(payload["id"])
+    assert UTC_TIME.match(payload["occurred_at"])
+    return {k: v for k, v in payload.items() if k not in ("id", "occurred_at")}
+
+
+def test_a_new_lead_announces_lead_created_with_its_whole_payload(heard):
+    from crm.models import Lead
+    from crm.services.leads import LeadInput, lead_create
+
+    org = OrganisationFactory()
+    lead = lead_create(
+        organisation=org,
+        actor=None,
+        data=LeadInput(
+            name="Priya Shah",
+            company="Northgate Dental",
+            email="priya@northgate.example.com",
+            phone="07911 123456",
+            message="Radiators cold upstairs.",
+        ),
+        source=Lead.Source.WEB_FORM,
+    )
+
+    assert names(heard) == [events.LEAD_CREATED]
+    payload = heard[0][1]
+    assert envelope(payload) == {
+        "type": "lead.created",
+        "version": 1,
+        "organisation_id": org.pk,
+        "data": {
+            "id": lead.pk,
+            "name": "Priya Shah",
+            "company": "Northgate Dental",
+            "email": "priya@northgate.example.com",
+            "phone": "+447911123456",
+            "source": "web_form",
+            "status": "new",
+            "message": "Radiators cold upstairs.",
+            "created_at": payload["data"]["created_at"],
+        },
+    }
+    assert UTC_TIME.match(payload["data"]["created_at"])
+
+
+def test_accepting_a_quote_announces_quote_accepted_with_its_whole_payload(heard):
+    import datetime
+
+    from crm.services.quotes import quote_mark_accepted
+    from tests.factories import make_contact, make_quote
+
+    org = OrganisationFactory()
+    customer = CustomerFactory(
+        organisation=org,
+        name="ACME Creative Agency",
+        company_name="ACME Creative Agency Ltd",
+        email="studio@acme.test",
+    )
+    contact = make_contact(customer, name="Maya Chen", email="maya@acme.test", phone="07911 123456")
+    quote = make_quote(
+        org,
+        customer=customer,
+        contact=contact,
+        issue_date=datetime.date(2026, 12, 1),
+        valid_days=30,
+        lines=((2, "245.00", "20"), (5, "55.00", "20")),
+        status="sent",
+    )
+    heard.clear()
+
+    quote = quote_mark_accepted(quote=quote, actor=None)
+    quote_mark_accepted(quote=quote, actor=None)  # accepted once, announced once
+
+    assert names(heard) == [events.QUOTE_ACCEPTED]
+    payload = heard[0][1]
+    assert envelope(payload) == {
+        "type": "quote.accepted",
+        "version": 1,
+        "organisation_id": org.pk,
+        "data": {
+            "id": quote.pk,
+            "number": "QU-0001",
+            "status": "accepted",
+            "currency": "GBP",
+            "issue_date": "2026-12-01",
+            "expiry_date": "2026-12-31",
+            "subtotal": "765.00",
+            "tax_total": "153.00",
+            "total": "918.00",
+            "accepted_at": payload["data"]["accepted_at"],
+            "customer": {
+                "id": customer.pk,
+                "name": "ACME Creative Agency",
+                "company_name": "ACME Creative Agency Ltd",
+                "email": "studio@acme.test",
+            },
+            "contact": {
+                "id": contact.pk,
+                "name": "Maya Chen",
+                "email": "maya@acme.test",
+                "phone": "+447911123456",
+            },
+        },
+    }
+    assert UTC_TIME.match(payload["data"]["accepted_at"])
+
+
+def test_an_event_listener_that_fails_takes_the_lead_with_it(heard):
+    """Announced inside the transaction: a listener's error leaves no lead behind."""
+    from crm.models import Lead
+    from crm.services.leads import LeadInput, lead_create
+
+    def broken(sender, **kwargs):
+        raise RuntimeError("listener failed")
+
+    events.EVENTS[events.LEAD_CREATED].signal.connect(broken, dispatch_uid="test_broken")
+    try:
+        with pytest.raises(RuntimeError):
+            lead_create(organisation=OrganisationFactory(), actor=None, data=LeadInput("Ben"))
+    finally:
+        events.EVENTS[events.LEAD_CREATED].signal.disconnect(dispatch_uid="test_broken")
+    assert not Lead.objects.exists()

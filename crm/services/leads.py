@@ -1,0 +1,159 @@
+"""Writes to leads: add (by hand, from a web form or an inbound webhook), edit, move through
+the statuses, and convert into a customer with its first contact."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from accounts.models import Organisation
+from crm import events
+from crm.locks import lead_lock
+from crm.models import Lead
+from crm.phones import phone_display, phone_to_e164
+from invoicing.models import Customer
+from invoicing.services.audit import audit_record
+from invoicing.services.parties import party_save
+
+from .contacts import ContactInput, contact_create
+
+ALREADY_CONVERTED = "This lead is already a customer."
+
+
+@dataclass(frozen=True)
+class LeadInput:
+    name: str
+    company: str = ""
+    email: str = ""
+    # As typed: national format of the organisation's country, or international.
+    phone: str = ""
+    message: str = ""
+
+
+def _cleaned(*, organisation: Organisation, data: LeadInput) -> LeadInput:
+    """Web forms and webhooks call lead_create with what they received, so every field is
+    checked here, not only in our own form."""
+    errors: dict[str, str] = {}
+    name = data.name.strip()[:200]
+    if not name:
+        errors["name"] = "Enter the lead's name."
+    email = data.email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = "Enter a valid email address."
+    phone = ""
+    try:
+        phone = phone_to_e164(data.phone, country=organisation.country)
+    except ValidationError as error:
+        errors["phone"] = error.messages[0]
+    if errors:
+        raise ValidationError(errors)
+    return LeadInput(
+        name=name,
+        company=data.company.strip()[:200],
+        email=email,
+        phone=phone,
+        message=data.message.strip(),
+    )
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    organisation: Organisation,
+    actor: AbstractBaseUser | None,
+    data: LeadInput,
+    source: str = Lead.Source.MANUAL,
+) -> Lead:
+    """Add a new lead and announce lead.created."""
+    if source not in Lead.Source.values:
+        raise ValueError(f"Unknown lead source {source!r}")
+    data = _cleaned(organisation=organisation, data=data)
+    lead = Lead.objects.create(
+        organisation=organisation,
+        name=data.name,
+        company=data.company,
+        email=data.email,
+        phone=data.phone,
+        message=data.message,
+        source=source,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit_record(
+        organisation=organisation,
+        actor=actor,
+        action="lead.created",
+        obj=lead,
+        details={"source": source},
+    )
+    events.announce(events.LEAD_CREATED, lead)
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, actor: AbstractBaseUser | None, data: LeadInput) -> Lead:
+    data = _cleaned(organisation=lead.organisation, data=data)
+    lead = lead_lock(lead_id=lead.pk)
+    for field in ("name", "company", "email", "phone", "message"):
+        setattr(lead, field, getattr(data, field))
+    lead.save(update_fields=["name", "company", "email", "phone", "message"])
+    audit_record(organisation=lead.organisation, actor=actor, action="lead.updated", obj=lead)
+    return lead
+
+
+@transaction.atomic
+def lead_status_set(*, lead: Lead, actor: AbstractBaseUser | None, status: str) -> Lead:
+    if status not in Lead.Status.values:
+        raise ValidationError({"status": "Choose a status."})
+    lead = lead_lock(lead_id=lead.pk)
+    if lead.is_converted and status != Lead.Status.WON:
+        raise ValidationError({"status": "A lead converted to a customer stays Won."})
+    if lead.status == status:
+        return lead
+    previous, lead.status = lead.status, status
+    lead.save(update_fields=["status"])
+    audit_record(
+        organisation=lead.organisation,
+        actor=actor,
+        action="lead.status_changed",
+        obj=lead,
+        details={"from": previous, "to": status},
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_convert(*, lead: Lead, actor: AbstractBaseUser | None) -> Customer:
+    """Make the customer (the lead's company, or the person when there is none) and its
+    first, primary contact; the lead becomes Won and points at the customer. Once only."""
+    lead = lead_lock(lead_id=lead.pk)
+    if lead.is_converted:
+        raise ValidationError(ALREADY_CONVERTED)
+    organisation = lead.organisation
+    customer = Customer(
+        organisation=organisation,
+        name=lead.company or lead.name,
+        company_name=lead.company,
+        email=lead.email,
+        phone=phone_display(lead.phone, country=organisation.country),
+    )
+    party_save(party=customer, actor=actor, changed=[])
+    contact_create(
+        customer=customer,
+        actor=actor,
+        data=ContactInput(name=lead.name, email=lead.email, phone=lead.phone),
+    )
+    lead.customer, lead.status = customer, Lead.Status.WON
+    lead.save(update_fields=["customer", "status"])
+    audit_record(
+        organisation=organisation,
+        actor=actor,
+        action="lead.converted",
+        obj=lead,
+        details={"customer": customer.pk},
+    )
+    return customer

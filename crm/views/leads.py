@@ -1,0 +1,112 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.capabilities import CRM_VIEW, LEADS_MANAGE
+from accounts.permissions import capability_required
+from crm import selectors
+from crm.forms import LeadForm, LeadStatusForm, ListFilterForm
+from crm.models import Lead
+from crm.services.leads import lead_convert, lead_create, lead_status_set, lead_update
+from invoicing.views.common import apply_validation_error, page_number
+
+PAGE_SIZE = 25
+
+
+@capability_required(CRM_VIEW)
+@require_GET
+def lead_list(request):
+    filter_form = ListFilterForm(request.GET, statuses=Lead.Status.choices)
+    leads = selectors.lead_list(organisation=request.organisation, filters=filter_form.filters())
+    page = Paginator(leads, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "crm/lead_list.html"
+    if request.htmx and request.htmx.target == "lead-table":
+        template += "#lead-table"
+    return render(
+        request,
+        template,
+        {"page": page, "filter_form": filter_form, "query": query.urlencode()},
+    )
+
+
+@capability_required(CRM_VIEW)
+@require_GET
+def lead_detail(request, pk: int):
+    lead = selectors.lead_get(organisation=request.organisation, pk=pk)
+    return render(
+        request,
+        "crm/lead_detail.html",
+        {"lead": lead, "status_form": LeadStatusForm(initial={"status": lead.status})},
+    )
+
+
+def _lead_form_page(request, *, lead: Lead | None):
+    organisation = request.organisation
+    if request.method == "POST":
+        form = LeadForm(request.POST, organisation=organisation)
+        if form.is_valid():
+            try:
+                if lead is None:
+                    lead = lead_create(
+                        organisation=organisation, actor=request.user, data=form.lead_input()
+                    )
+                else:
+                    lead = lead_update(lead=lead, actor=request.user, data=form.lead_input())
+                messages.success(request, f"Lead {lead.name} saved.")
+                return redirect("crm:lead_detail", pk=lead.pk)
+            except ValidationError as error:
+                apply_validation_error(form, error)
+    else:
+        form = LeadForm(
+            initial=LeadForm.initial_for(lead) if lead else None, organisation=organisation
+        )
+    return render(
+        request,
+        "crm/lead_form.html",
+        {"form": form, "lead": lead},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@capability_required(LEADS_MANAGE)
+def lead_new(request):
+    return _lead_form_page(request, lead=None)
+
+
+@capability_required(LEADS_MANAGE)
+def lead_edit(request, pk: int):
+    lead = selectors.lead_get(organisation=request.organisation, pk=pk)
+    return _lead_form_page(request, lead=lead)
+
+
+@capability_required(LEADS_MANAGE)
+@require_POST
+def lead_status(request, pk: int):
+    lead = selectors.lead_get(organisation=request.organisation, pk=pk)
+    form = LeadStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a status.")
+        return redirect("crm:lead_detail", pk=lead.pk)
+    try:
+        lead = lead_status_set(lead=lead, actor=request.user, status=form.cleaned_data["status"])
+        messages.success(request, f"{lead.name} is now {lead.get_status_display()}.")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("crm:lead_detail", pk=lead.pk)
+
+
+@capability_required(LEADS_MANAGE)
+@require_POST
+def lead_convert_view(request, pk: int):
+    lead = selectors.lead_get(organisation=request.organisation, pk=pk)
+    try:
+        customer = lead_convert(lead=lead, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("crm:lead_detail", pk=lead.pk)
+    messages.success(request, f"{lead.name} converted: {customer.name} is now a customer.")
+    return redirect("crm:customer_detail", pk=customer.pk)

@@ -405,3 +405,6 @@ LOGGING = {
 
 for _folder in ("broker/out", "broker/processed", "broker/control", "cache", "staticfiles"):
     (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
+# Created here so that the image holds it, owned by the app's user (docker-compose mounts a
+# volume over it).
+Path(MEDIA_ROOT).mkdir(parents=True, exist_ok=True)

@@ -76,7 +76,7 @@ class ContractForm(forms.ModelForm):
         required=False,
         label="Contract PDF",
         help_text="A PDF of at most 10 MB. Leave empty to keep the current one.",
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+        widget=forms.FileInput(attrs={"accept": "application/pdf,.pdf"}),
     )
 
     class Meta:

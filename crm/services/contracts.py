@@ -37,9 +37,9 @@ def pdf_check(*, upload: UploadedFile) -> None:
         raise ValidationError(NOT_A_PDF)
 
 
-def contract_validate(*, contract: Contract) -> None:
+def contract_validate(*, contract: Contract, new_document: bool = False) -> None:
     errors: dict[str, str] = {}
-    if not contract.terms.strip() and not contract.document:
+    if not contract.terms.strip() and not (contract.document or new_document):
         errors["terms"] = TERMS_OR_DOCUMENT
     if contract.customer.organisation_id != contract.organisation_id:
         errors["customer"] = "Choose one of your customers."
@@ -66,9 +66,10 @@ def contract_save(
             pdf_check(upload=upload)
         except ValidationError as error:
             raise ValidationError({"document": error.messages}) from error
+    contract_validate(contract=contract, new_document=upload is not None)
+    if upload is not None:
         contract.document_name = upload.name[:255]
         contract.document.save(upload.name, upload, save=False)
-    contract_validate(contract=contract)
     contract.save()
     audit_record(
         organisation=contract.organisation,

@@ -32,9 +32,13 @@ def project_save(
     created = project.pk is None
     if not created:
         current = project_lock(project_id=project.pk)
-        if current.customer_id != project.customer_id and current.invoices.exists():
+        moved = current.customer_id != project.customer_id
+        if moved and (current.invoices.exists() or current.contracts.exists()):
             raise ValidationError(
-                {"customer": "Unlink this project's invoices before moving it to another customer."}
+                {
+                    "customer": "This project has invoices or contracts of its customer: "
+                    "unlink them before moving it to another customer."
+                }
             )
     project.save()
     audit_record(

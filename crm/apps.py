@@ -6,12 +6,14 @@ class CrmConfig(AppConfig):
     verbose_name = "CRM"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401
+        from . import customer_sections, receivers  # noqa: F401
         from .sections import sections_register
 
         sections_register()
+        customer_sections.register()
 
     def demo_seed(self, organisation, users) -> None:
-        from .demo import demo_seed
+        from . import demo, demo_work
 
-        demo_seed(organisation, users)
+        demo.demo_seed(organisation, users)
+        demo_work.seed(organisation, users)

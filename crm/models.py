@@ -1,11 +1,13 @@
 """Contacts, leads, quotes, projects, contracts and messages."""
 
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import TenantModel
 from invoicing.models import Customer, Invoice, NominalCode, WorkOrder
@@ -199,3 +201,88 @@ class QuoteSequence(TenantModel):
 
     def __str__(self) -> str:
         return f"next {self.next_value}"
+
+
+def contract_document_path(contract: "Contract", filename: str) -> str:
+    # A random name: the file is only ever served through the contract's own view, and
+    # its original name is kept on the row for the download.
+    return f"contracts/{contract.organisation_id}/{uuid.uuid4().hex}.pdf"
+
+
+class Contract(TenantModel):
+    """Terms agreed with a customer: typed in, an uploaded PDF, or both. Signed means who
+    signed and when are known."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SENT = "sent", "Sent"
+        SIGNED = "signed", "Signed"
+
+    title = models.CharField(max_length=200)
+    customer = models.ForeignKey(Customer, on_delete=models.RESTRICT, related_name="contracts")
+    project = models.ForeignKey(
+        Project, on_delete=models.SET_NULL, null=True, blank=True, related_name="contracts"
+    )
+    terms = models.TextField(blank=True)
+    document = models.FileField(upload_to=contract_document_path, blank=True, max_length=255)
+    document_name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    signed_by_name = models.CharField(max_length=200, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(terms="") | ~Q(document=""), name="contract_terms_or_document"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="signed")
+                | (~Q(signed_by_name="") & Q(signed_at__isnull=False)),
+                name="contract_signed_has_who_and_when",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Message(TenantModel):
+    """One message in a customer's thread, written by a member of staff or by one of the
+    customer's contacts. A contact's message stays unread until staff open the thread."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="messages")
+    body = models.TextField()
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    author_contact = models.ForeignKey(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["organisation", "read_at"], name="message_org_unread")]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+    @property
+    def author_name(self) -> str:
+        if self.author_contact is not None:
+            return self.author_contact.name
+        if self.author_user is not None:
+            return self.author_user.get_full_name() or self.author_user.email
+        return "Former member"
+
+    @property
+    def from_customer(self) -> bool:
+        return self.author_contact_id is not None

@@ -279,3 +279,29 @@ def make_quote(
     if status == "declined":
         quote = quote_mark_declined(quote=quote, actor=actor)
     return quote
+
+
+# CRM: projects, contracts and messages
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Project"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    customer = factory.SubFactory(
+        CustomerFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    name = factory.Sequence(lambda n: f"Project {n}")
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Contract"
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    customer = factory.SubFactory(
+        CustomerFactory, organisation=factory.SelfAttribute("..organisation")
+    )
+    title = factory.Sequence(lambda n: f"Contract {n}")
+    terms = "Work as quoted; payment within 30 days."

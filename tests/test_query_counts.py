@@ -363,3 +363,91 @@ def test_quote_list_and_detail_queries_do_not_grow_with_rows(owner_client, org):
 
     assert len(with_22) == len(with_2), "\n".join(with_22)
     assert len(detail_20) == len(detail_2), "\n".join(detail_20)
+
+
+# CRM: projects, contracts and messages. Counts as measured on SQLite, as an Owner, the
+# sidebar's unread count included: project list 7, project detail 10, contract list 7,
+# contract detail 6, message threads 7, one thread 8 (its read marking included).
+
+
+def crm_rows(org, count, tag):
+    from crm.models import Contact
+    from crm.services.messages import message_post
+
+    from .factories import ContractFactory, ProjectFactory
+
+    staff = UserFactory()
+    for n in range(count):
+        customer = CustomerFactory(organisation=org)
+        project = ProjectFactory(organisation=org, customer=customer)
+        ContractFactory(organisation=org, customer=customer, project=project)
+        contact = Contact.objects.create(organisation=org, customer=customer, name=f"C {tag}{n}")
+        message_post(customer=customer, body=f"Hello {tag}{n}", author_user=staff)
+        message_post(customer=customer, body=f"Reply {tag}{n}", author_contact=contact)
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [("crm:project_list", 7), ("crm:contract_list", 7), ("crm:thread_list", 7)],
+)
+def test_crm_lists_queries_do_not_grow_with_rows(owner_client, org, page, expected):
+    url = reverse(page)
+    crm_rows(org, 3, "a")
+    with_3 = queries_for(owner_client, url)
+    crm_rows(org, 20, "b")
+    with_23 = queries_for(owner_client, url)
+
+    assert len(with_23) == len(with_3) == expected, "\n".join(with_23)
+    assert sum("crm_message" in sql for sql in with_23) >= 1  # the sidebar's unread count
+
+
+def test_project_detail_queries_do_not_grow_with_invoices_and_contracts(owner_client, org):
+    from .factories import ContractFactory, ProjectFactory
+
+    def project_with(count):
+        project = ProjectFactory(organisation=org)
+        for _ in range(count):
+            project.invoices.add(make_invoice(org, customer=project.customer, finalise=True))
+            make_invoice(org, customer=project.customer)  # offered for linking
+            ContractFactory(organisation=org, customer=project.customer, project=project)
+        return project
+
+    small, large = project_with(1), project_with(10)
+    with_1 = queries_for(owner_client, reverse("crm:project_detail", args=[small.pk]))
+    with_10 = queries_for(owner_client, reverse("crm:project_detail", args=[large.pk]))
+
+    assert len(with_10) == len(with_1) == 10, "\n".join(with_10)
+
+
+def test_message_thread_queries_do_not_grow_with_messages(owner_client, org):
+    from crm.models import Contact
+    from crm.services.messages import message_post
+
+    def thread_with(count):
+        customer = CustomerFactory(organisation=org)
+        for n in range(count):
+            contact = Contact.objects.create(organisation=org, customer=customer, name=f"C{n}")
+            message_post(customer=customer, body="From them", author_contact=contact)
+            message_post(customer=customer, body="From us", author_user=UserFactory())
+        return customer
+
+    small, large = thread_with(1), thread_with(10)
+    with_1 = queries_for(owner_client, reverse("crm:thread_detail", args=[small.pk]))
+    with_10 = queries_for(owner_client, reverse("crm:thread_detail", args=[large.pk]))
+
+    assert len(with_10) == len(with_1) == 8, "\n".join(with_10)
+
+
+def test_contract_detail_queries(owner_client, org):
+    from .factories import ContractFactory
+
+    contract = ContractFactory(organisation=org, project=None)
+    assert len(queries_for(owner_client, reverse("crm:contract_detail", args=[contract.pk]))) == 6
+
+
+def test_the_sidebar_unread_count_is_one_query(owner_client, org):
+    crm_rows(org, 5, "a")
+
+    sql = queries_for(owner_client, reverse("crm:project_list"))
+
+    assert len([q for q in sql if "crm_message" in q]) == 1

@@ -83,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.membership",
+                "crm.context_processors.unread_messages",
             ],
         },
     },
@@ -172,6 +173,12 @@ STATICFILES_DIRS = [
     # Third-party front-end libraries come from the npm registry (package.json).
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
 ]
+# Uploaded files (contract PDFs). Never served at a public URL: each is read through a view
+# that checks the organisation, so MEDIA_URL is left unset on purpose.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Contract PDFs larger than this are refused beside the upload field.
+CONTRACT_PDF_MAX_BYTES = 10 * 1024 * 1024
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -404,3 +411,6 @@ LOGGING = {
 
 for _folder in ("broker/out", "broker/processed", "broker/control", "cache", "staticfiles"):
     (VAR_DIR / _folder).mkdir(parents=True, exist_ok=True)
+# Created here so that the image holds it, owned by the app's user (docker-compose mounts a
+# volume over it).
+Path(MEDIA_ROOT).mkdir(parents=True, exist_ok=True)

@@ -12,14 +12,14 @@ from django.urls import reverse
 from accounts.capabilities import ACCOUNTANT, CAPABILITIES, OWNER, STAFF
 from accounts.models import Role
 from crm import urls as crm_urls
-from crm.models import Contact, Lead, Quote
+from crm.models import Contact, Contract, Lead, Message, Project, Quote
 from integrations import urls as integrations_urls
 from invoicing import urls as invoicing_urls
 from invoicing import urls_settings as invoicing_settings_urls
 from invoicing.models import Customer, Invoice, NominalCode, Payment
 
 from ..conftest import client_for, make_member
-from ..factories import MembershipFactory, UserFactory
+from ..factories import ContractFactory, MembershipFactory, ProjectFactory, UserFactory
 from ..helpers import World, build_world, detail_url, text
 
 FINANCE_DENIED = "You do not have permission to manage finance settings"
@@ -325,12 +325,89 @@ ROWS = [
         for method, owner in (("get", 200), ("post", 404))
     ),
 ]
+
+
+# Projects, contracts and messages: objects made on first use for the world's customer.
+def _project(w: World) -> Project:
+    if not hasattr(w, "project"):
+        w.project = ProjectFactory(organisation=w.org, customer=w.customer)
+        w.project.invoices.add(w.unpaid)
+    return w.project
+
+
+def _contract(w: World) -> Contract:
+    if not hasattr(w, "contract"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from crm.services.contracts import contract_save
+
+        w.contract = ContractFactory(organisation=w.org, customer=w.customer)
+        upload = SimpleUploadedFile("terms.pdf", b"%PDF-1.4 terms", "application/pdf")
+        contract_save(contract=w.contract, actor=None, changed=[], upload=upload)
+    return w.contract
+
+
+def _url(name: str, obj: Callable[[World], object]) -> Callable[[World], str]:
+    return lambda w: reverse(name, args=[obj(w).pk])
+
+
+PROJECT = _url("crm:project_detail", _project)
+CONTRACT = _url("crm:contract_detail", _contract)
+THREAD = _url("crm:thread_detail", lambda w: w.customer)
+CRM_ROWS = [
+    Row("crm:project_list", "get", 200, 200, 200),
+    Row("crm:project_new", "get", 200, 403, 403),
+    Row("crm:project_new", "post", 400, 403, 403),
+    Row("crm:project_detail", "get", 200, 200, 200, args=lambda w: [_project(w).pk]),
+    Row("crm:project_edit", "get", 200, 403, 403, args=lambda w: [_project(w).pk]),
+    Row("crm:project_edit", "post", 400, 403, 403, args=lambda w: [_project(w).pk]),
+    Row("crm:project_invoice_add", "post", 400, 403, 403, args=lambda w: [_project(w).pk]),
+    Row(
+        "crm:project_invoice_remove",
+        "post",
+        PROJECT,
+        403,
+        403,
+        args=lambda w: [_project(w).pk, w.unpaid.pk],
+    ),
+    Row("crm:contract_list", "get", 200, 200, 200),
+    Row("crm:contract_new", "get", 200, 403, 403),
+    Row("crm:contract_new", "post", 400, 403, 403),
+    Row("crm:contract_detail", "get", 200, 200, 200, args=lambda w: [_contract(w).pk]),
+    Row("crm:contract_edit", "get", 200, 403, 403, args=lambda w: [_contract(w).pk]),
+    Row("crm:contract_edit", "post", 400, 403, 403, args=lambda w: [_contract(w).pk]),
+    Row("crm:contract_document", "get", 200, 200, 200, args=lambda w: [_contract(w).pk]),
+    Row("crm:contract_send", "post", CONTRACT, 403, 403, args=lambda w: [_contract(w).pk]),
+    Row("crm:contract_sign", "get", 200, 403, 403, args=lambda w: [_contract(w).pk]),
+    Row("crm:contract_sign", "post", 400, 403, 403, args=lambda w: [_contract(w).pk]),
+    Row("crm:thread_list", "get", 200, 200, 200),
+    Row("crm:thread_list", "post", 405, 405, 405),
+    Row("crm:thread_detail", "get", 200, 200, 200, args=pk("customer")),
+    Row(
+        "crm:thread_detail",
+        "post",
+        THREAD,
+        THREAD,
+        403,
+        args=pk("customer"),
+        data={"body": "We can come at 2pm."},
+    ),
+]
+ROWS += CRM_ROWS
 ROLES = [OWNER, STAFF, ACCOUNTANT]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
 
 
 @pytest.fixture
 def world(org) -> World:
-    return build_world(org)
+    world = build_world(org)
+    _project(world)
+    _contract(world)
+    return world
 
 
 def state(world: World) -> dict:
@@ -343,6 +420,10 @@ def state(world: World) -> dict:
         "contacts": sorted(Contact.objects.values_list("pk", "name", "is_primary")),
         "leads": sorted(Lead.objects.values_list("pk", "name", "status", "customer")),
         "quotes": sorted(Quote.objects.values_list("pk", "status", "total", "invoice")),
+        "projects": sorted(Project.objects.values_list("pk", "name", "status")),
+        "project_invoices": sorted(Project.invoices.through.objects.values_list("pk")),
+        "contracts": sorted(Contract.objects.values_list("pk", "status", "title")),
+        "messages": Message.objects.count(),
     }
 
 

@@ -1,0 +1,100 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.capabilities import CRM_VIEW, PROJECTS_MANAGE
+from accounts.permissions import capability_required
+from crm import selectors
+from crm.forms import InvoiceLinkForm, ListFilterForm, ProjectForm
+from crm.models import Project
+from crm.services.projects import project_invoice_link, project_invoice_unlink, project_save
+from invoicing.views.common import apply_validation_error, page_number
+
+PAGE_SIZE = 25
+
+
+@capability_required(CRM_VIEW)
+@require_GET
+def project_list(request):
+    filter_form = ListFilterForm(request.GET, statuses=Project.Status.choices)
+    rows = selectors.project_list(organisation=request.organisation, filters=filter_form.filters())
+    page = Paginator(rows, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "crm/project_list.html",
+        {"page": page, "filter_form": filter_form, "query": query.urlencode()},
+    )
+
+
+@capability_required(PROJECTS_MANAGE)
+def project_form(request, pk: int | None = None):
+    instance = None
+    if pk is not None:
+        instance = selectors.project_get(organisation=request.organisation, pk=pk)
+    form = ProjectForm(request.POST or None, instance=instance, organisation=request.organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = project_save(
+                project=form.save(commit=False), actor=request.user, changed=form.changed_data
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, f"{project.name} saved.")
+            return redirect("crm:project_detail", pk=project.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "crm/project_form.html", {"form": form, "object": instance}, status=status
+    )
+
+
+def _detail(request, project: Project, link_form: InvoiceLinkForm, status: int = 200):
+    return render(
+        request,
+        "crm/project_detail.html",
+        {
+            "project": project,
+            "invoices": selectors.project_invoices(project=project),
+            "contracts": project.contracts.all(),
+            "link_form": link_form,
+        },
+        status=status,
+    )
+
+
+@capability_required(CRM_VIEW)
+@require_GET
+def project_detail(request, pk: int):
+    project = selectors.project_get(organisation=request.organisation, pk=pk)
+    return _detail(request, project, InvoiceLinkForm(project=project))
+
+
+@capability_required(PROJECTS_MANAGE)
+@require_POST
+def project_invoice_add(request, pk: int):
+    project = selectors.project_get(organisation=request.organisation, pk=pk)
+    form = InvoiceLinkForm(request.POST, project=project)
+    if form.is_valid():
+        invoice = form.cleaned_data["invoice"]
+        try:
+            project_invoice_link(project=project, invoice=invoice, actor=request.user)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, f"{invoice.number} linked to {project.name}.")
+            return redirect("crm:project_detail", pk=project.pk)
+    return _detail(request, project, form, status=400)
+
+
+@capability_required(PROJECTS_MANAGE)
+@require_POST
+def project_invoice_remove(request, pk: int, invoice_pk: int):
+    project = selectors.project_get(organisation=request.organisation, pk=pk)
+    invoice = get_object_or_404(project.invoices.all(), pk=invoice_pk)
+    project_invoice_unlink(project=project, invoice=invoice, actor=request.user)
+    messages.success(request, f"{invoice.number} unlinked from {project.name}.")
+    return redirect("crm:project_detail", pk=project.pk)

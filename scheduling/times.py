@@ -17,7 +17,8 @@ def zone_of(organisation: Organisation) -> ZoneInfo:
 
 
 def local_to_aware(day: datetime.date, time: datetime.time, *, zone: ZoneInfo) -> datetime.datetime:
-    """The moment `time` on `day` as read on a clock in `zone`. Raises a ValidationError
+    """The moment `time` on `day` as read on a clock in `zone`, in UTC (so that sums and
+    differences count real time across a clock change). Raises a ValidationError
     for a time the clocks skip or repeat that day."""
     naive = datetime.datetime.combine(day, time.replace(tzinfo=None))
     first = naive.replace(tzinfo=zone, fold=0)
@@ -34,7 +35,7 @@ def local_to_aware(day: datetime.date, time: datetime.time, *, zone: ZoneInfo) -
             f"{shown} happens twice: the clocks go back then. Choose a time outside that hour.",
             code="ambiguous",
         )
-    return first
+    return first.astimezone(datetime.UTC)
 
 
 def day_bounds(

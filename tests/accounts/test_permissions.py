@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.capabilities import ACCOUNTANT, CAPABILITIES, OWNER, STAFF
 from accounts.models import Role
@@ -15,9 +16,11 @@ from integrations import urls as integrations_urls
 from invoicing import urls as invoicing_urls
 from invoicing import urls_settings as invoicing_settings_urls
 from invoicing.models import Customer, Invoice, NominalCode, Payment
+from scheduling import urls as scheduling_urls
+from scheduling.models import Appointment
 
 from ..conftest import client_for, make_member
-from ..factories import MembershipFactory, UserFactory
+from ..factories import MembershipFactory, UserFactory, make_appointment
 from ..helpers import World, build_world, detail_url, text
 
 FINANCE_DENIED = "You do not have permission to manage finance settings"
@@ -55,6 +58,10 @@ class Row:
 
 def pk(attr: str) -> Callable[[World], list]:
     return lambda w: [getattr(w, attr).pk]
+
+
+def appointment(w: World) -> list:
+    return [Appointment.objects.get(organisation=w.org).pk]
 
 
 LINE = {"lines-TOTAL_FORMS": "1"}
@@ -216,6 +223,35 @@ ROWS = [
             ("backfill_dismiss", "post", lambda w: ["xero"]),
         ]
     ),
+    # Appointments: everyone with crm.view reads; Owner and Staff book and change
+    Row("scheduling:week", "get", 200, 200, 200),
+    Row("scheduling:week", "post", 405, 405, 405),
+    Row("scheduling:day", "get", 200, 200, 200, args=lambda w: ["2026-12-08"]),
+    Row("scheduling:new", "get", 200, 200, 403),
+    Row("scheduling:new", "post", 400, 400, 403),
+    Row("scheduling:contact_options", "get", 200, 200, 403),
+    Row("scheduling:detail", "get", 200, 200, 200, args=appointment),
+    Row("scheduling:edit", "get", 200, 200, 403, args=appointment),
+    Row("scheduling:edit", "post", 400, 400, 403, args=appointment),
+    Row("scheduling:cancel", "get", 200, 200, 403, args=appointment),
+    Row(
+        "scheduling:cancel",
+        "post",
+        lambda w: reverse("scheduling:detail", args=appointment(w)),
+        lambda w: reverse("scheduling:detail", args=appointment(w)),
+        403,
+        args=appointment,
+        data={"reason": "Customer away"},
+    ),
+    Row("scheduling:complete", "get", 405, 405, 403, args=appointment),
+    Row(
+        "scheduling:complete",
+        "post",
+        lambda w: reverse("scheduling:detail", args=appointment(w)),
+        lambda w: reverse("scheduling:detail", args=appointment(w)),
+        403,
+        args=appointment,
+    ),
     # Settings: any member
     Row("settings_index", "get", 200, 200, 200),
     # Security (unlocking sign-ins): the Owner
@@ -229,7 +265,9 @@ ROLES = [OWNER, STAFF, ACCOUNTANT]
 
 @pytest.fixture
 def world(org) -> World:
-    return build_world(org)
+    world = build_world(org)
+    make_appointment(org, staff=make_member(org, STAFF), start=timezone.now())
+    return world
 
 
 def state(world: World) -> dict:
@@ -239,6 +277,7 @@ def state(world: World) -> dict:
         "payments": sorted(Payment.objects.values_list("pk", "deleted_at")),
         "customers": sorted(Customer.objects.values_list("pk", "name")),
         "codes": sorted(NominalCode.objects.values_list("pk", "code", "name")),
+        "appointments": sorted(Appointment.objects.values_list("pk", "status", "start")),
     }
 
 
@@ -341,6 +380,7 @@ def test_the_matrix_covers_every_page():
         {f"invoicing:{p.name}" for p in invoicing_urls.urlpatterns}
         | {p.name for p in invoicing_settings_urls.urlpatterns}
         | {f"integrations:{p.name}" for p in integrations_urls.urlpatterns}
+        | {f"scheduling:{p.name}" for p in scheduling_urls.urlpatterns}
         | {"settings_index", "settings_security"}
     )
 

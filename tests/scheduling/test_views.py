@@ -296,3 +296,20 @@ def test_the_accountant_reads_but_sees_no_booking_links(org, engineer):
 
     assert "Site visit" in page
     assert "+ Book" not in page and "Book appointment" not in page
+
+
+def test_the_week_the_clocks_go_back_puts_each_appointment_on_its_local_day(
+    staff_client, org, engineer
+):
+    # Monday 19 Oct 00:30 BST is Sunday 23:30 UTC; Sunday 25 Oct 23:30 GMT is after the change.
+    make_appointment(org, staff=engineer, title="Early Monday", start=at("2026-10-19", "00:30"))
+    make_appointment(org, staff=engineer, title="Late Sunday", start=at("2026-10-25", "23:30"))
+    make_appointment(org, staff=engineer, title="Following Monday", start=at("2026-10-26", "00:30"))
+
+    page = text(staff_client.get(reverse("scheduling:week"), {"week": "2026-10-21"}))
+
+    monday = page[page.index('id="day-2026-10-19"') : page.index('id="day-2026-10-20"')]
+    sunday = page[page.index('id="day-2026-10-25"') :]
+    assert "Early Monday" in monday and "00:30" in monday
+    assert "Late Sunday" in sunday and "23:30" in sunday
+    assert "Following Monday" not in page

@@ -305,3 +305,36 @@ class ContractFactory(factory.django.DjangoModelFactory):
     )
     title = factory.Sequence(lambda n: f"Contract {n}")
     terms = "Work as quoted; payment within 30 days."
+
+
+def make_appointment(
+    org: Organisation,
+    *,
+    staff,
+    start: datetime.datetime,
+    minutes: int = 60,
+    customer: Customer | None = None,
+    title: str = "Site visit",
+    location_type: str = "in_person",
+    address: str = "1 High Street, Bristol BS1 4DJ",
+    allow_overlap: bool = True,
+    **fields,
+):
+    """An appointment booked through the service (overlaps allowed unless asked otherwise)."""
+    from scheduling.services import AppointmentInput, appointment_book
+
+    return appointment_book(
+        organisation=org,
+        actor=None,
+        data=AppointmentInput(
+            title=title,
+            customer=customer or CustomerFactory(organisation=org),
+            staff=staff,
+            start=start,
+            end=start + datetime.timedelta(minutes=minutes),
+            location_type=location_type,
+            address=address if location_type == "in_person" else "",
+            **fields,
+        ),
+        allow_overlap=allow_overlap,
+    )

@@ -1,5 +1,7 @@
 """Pages run the same number of queries however many rows they show (no N+1)."""
 
+import datetime
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -451,3 +453,37 @@ def test_the_sidebar_unread_count_is_one_query(owner_client, org):
     sql = queries_for(owner_client, reverse("crm:project_list"))
 
     assert len([q for q in sql if "crm_message" in q]) == 1
+
+
+def add_appointments(org, count, *, day):
+    """`count` appointments on `day`, each with its own customer, contact and staff member."""
+    from crm.models import Contact
+    from scheduling.times import local_to_aware, zone_of
+
+    from .conftest import make_member
+    from .factories import make_appointment
+
+    for n in range(count):
+        customer = CustomerFactory(organisation=org)
+        make_appointment(
+            org,
+            staff=make_member(org, "staff"),
+            customer=customer,
+            contact=Contact.objects.create(organisation=org, customer=customer, name=f"C{n}"),
+            start=local_to_aware(day, datetime.time(8 + n % 10), zone=zone_of(org)),
+        )
+
+
+@pytest.mark.parametrize("page", ["scheduling:week", "scheduling:day"])
+def test_appointment_week_and_day_queries_do_not_grow_with_appointments(owner_client, org, page):
+    day = datetime.date(2026, 12, 9)
+    url = reverse(page, args=[day.isoformat()] if page == "scheduling:day" else [])
+    url += "" if page == "scheduling:day" else f"?week={day.isoformat()}"
+    add_appointments(org, 3, day=day)
+    with_3 = queries_for(owner_client, url)
+
+    add_appointments(org, 20, day=day)
+    with_23 = queries_for(owner_client, url)
+
+    assert len(with_23) == len(with_3), "\n".join(with_23)
+    print(f"{page}: {len(with_23)} queries")

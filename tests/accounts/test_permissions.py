@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.capabilities import ACCOUNTANT, CAPABILITIES, OWNER, STAFF
 from accounts.models import Role
@@ -17,9 +18,17 @@ from integrations import urls as integrations_urls
 from invoicing import urls as invoicing_urls
 from invoicing import urls_settings as invoicing_settings_urls
 from invoicing.models import Customer, Invoice, NominalCode, Payment
+from scheduling import urls as scheduling_urls
+from scheduling.models import Appointment
 
 from ..conftest import client_for, make_member
-from ..factories import ContractFactory, MembershipFactory, ProjectFactory, UserFactory
+from ..factories import (
+    ContractFactory,
+    MembershipFactory,
+    ProjectFactory,
+    UserFactory,
+    make_appointment,
+)
 from ..helpers import World, build_world, detail_url, text
 
 FINANCE_DENIED = "You do not have permission to manage finance settings"
@@ -77,6 +86,10 @@ def _newest_lead_page(w: World) -> str:
 
 def _converted_customer_page(w: World) -> str:
     return reverse("crm:customer_detail", args=[Lead.objects.get(pk=w.lead.pk).customer_id])
+
+
+def appointment(w: World) -> list:
+    return [Appointment.objects.get(organisation=w.org).pk]
 
 
 LINE = {"lines-TOTAL_FORMS": "1"}
@@ -317,6 +330,35 @@ ROWS = [
             ("backfill_dismiss", "post", lambda w: ["xero"]),
         ]
     ),
+    # Appointments: everyone with crm.view reads; Owner and Staff book and change
+    Row("scheduling:week", "get", 200, 200, 200),
+    Row("scheduling:week", "post", 405, 405, 405),
+    Row("scheduling:day", "get", 200, 200, 200, args=lambda w: ["2026-12-08"]),
+    Row("scheduling:new", "get", 200, 200, 403),
+    Row("scheduling:new", "post", 400, 400, 403),
+    Row("scheduling:contact_options", "get", 200, 200, 403),
+    Row("scheduling:detail", "get", 200, 200, 200, args=appointment),
+    Row("scheduling:edit", "get", 200, 200, 403, args=appointment),
+    Row("scheduling:edit", "post", 400, 400, 403, args=appointment),
+    Row("scheduling:cancel", "get", 200, 200, 403, args=appointment),
+    Row(
+        "scheduling:cancel",
+        "post",
+        lambda w: reverse("scheduling:detail", args=appointment(w)),
+        lambda w: reverse("scheduling:detail", args=appointment(w)),
+        403,
+        args=appointment,
+        data={"reason": "Customer away"},
+    ),
+    Row("scheduling:complete", "get", 405, 405, 403, args=appointment),
+    Row(
+        "scheduling:complete",
+        "post",
+        lambda w: reverse("scheduling:detail", args=appointment(w)),
+        lambda w: reverse("scheduling:detail", args=appointment(w)),
+        403,
+        args=appointment,
+    ),
     # Settings: any member
     Row("settings_index", "get", 200, 200, 200),
     # Security (unlocking sign-ins): the Owner
@@ -407,6 +449,7 @@ def world(org) -> World:
     world = build_world(org)
     _project(world)
     _contract(world)
+    make_appointment(org, staff=make_member(org, STAFF), start=timezone.now())
     return world
 
 
@@ -424,6 +467,7 @@ def state(world: World) -> dict:
         "project_invoices": sorted(Project.invoices.through.objects.values_list("pk")),
         "contracts": sorted(Contract.objects.values_list("pk", "status", "title")),
         "messages": Message.objects.count(),
+        "appointments": sorted(Appointment.objects.values_list("pk", "status", "start")),
     }
 
 
@@ -527,6 +571,7 @@ def test_the_matrix_covers_every_page():
         | {p.name for p in invoicing_settings_urls.urlpatterns}
         | {f"integrations:{p.name}" for p in integrations_urls.urlpatterns}
         | {f"crm:{p.name}" for p in crm_urls.urlpatterns}
+        | {f"scheduling:{p.name}" for p in scheduling_urls.urlpatterns}
         | {"settings_index", "settings_security"}
     )
 

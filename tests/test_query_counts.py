@@ -404,21 +404,31 @@ def test_crm_lists_queries_do_not_grow_with_rows(owner_client, org, page, expect
 
 
 def test_project_detail_queries_do_not_grow_with_invoices_and_contracts(owner_client, org):
+    from crm.models import Quote
+
     from .factories import ContractFactory, ProjectFactory
 
     def project_with(count):
         project = ProjectFactory(organisation=org)
-        for _ in range(count):
+        for n in range(count):
             project.invoices.add(make_invoice(org, customer=project.customer, finalise=True))
             make_invoice(org, customer=project.customer)  # offered for linking
             ContractFactory(organisation=org, customer=project.customer, project=project)
+            Quote.objects.create(
+                organisation=org,
+                number=f"QU-{project.pk}-{n}",
+                customer=project.customer,
+                project=project,
+                issue_date=datetime.date(2026, 12, 1),
+                expiry_date=datetime.date(2026, 12, 31),
+            )
         return project
 
     small, large = project_with(1), project_with(10)
     with_1 = queries_for(owner_client, reverse("crm:project_detail", args=[small.pk]))
     with_10 = queries_for(owner_client, reverse("crm:project_detail", args=[large.pk]))
 
-    assert len(with_10) == len(with_1) == 10, "\n".join(with_10)
+    assert len(with_10) == len(with_1) == 11, "\n".join(with_10)
 
 
 def test_message_thread_queries_do_not_grow_with_messages(owner_client, org):

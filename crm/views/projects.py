@@ -60,6 +60,7 @@ def _detail(request, project: Project, link_form: InvoiceLinkForm, status: int =
             "project": project,
             "invoices": selectors.project_invoices(project=project),
             "contracts": project.contracts.all(),
+            "quotes": project.quotes.order_by("-issue_date", "-pk"),
             "link_form": link_form,
         },
         status=status,

@@ -10,11 +10,11 @@ from invoicing.models import Customer, NominalCode
 from invoicing.services.invoices import LineInput
 
 from .models import Contact, Lead, Quote
+from .org_time import organisation_today
 from .services.contacts import ContactInput, contact_create
 from .services.leads import LeadInput, lead_create, lead_status_set
 from .services.quotes import (
     QuoteInput,
-    organisation_today,
     quote_create,
     quote_mark_accepted,
     quote_mark_sent,

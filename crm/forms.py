@@ -10,12 +10,13 @@ from invoicing.selectors import customers
 
 from . import selectors
 from .models import Contact, Contract, Lead, Project, Quote
+from .org_time import organisation_today
 from .phones import phone_display, phone_to_e164
 from .services.contacts import ContactInput
 from .services.contracts import pdf_check
 from .services.leads import LeadInput
 from .services.messages import BODY_MAX
-from .services.quotes import QuoteInput, organisation_today
+from .services.quotes import QuoteInput
 
 PHONE_HELP = "As you would dial it here, like 07911 123456, or with the country code."
 

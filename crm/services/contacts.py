@@ -5,12 +5,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 
 from crm.locks import customer_lock
 from crm.models import Contact
-from crm.phones import phone_to_e164
+from crm.people import person_clean
 from invoicing.models import Customer
 from invoicing.services.audit import audit_record
 
@@ -26,23 +25,19 @@ class ContactInput:
 
 def _cleaned(*, customer: Customer, data: ContactInput) -> ContactInput:
     errors: dict[str, str] = {}
-    name = data.name.strip()
-    if not name:
-        errors["name"] = "Enter the contact's name."
-    email = data.email.strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = "Enter a valid email address."
-    phone = ""
-    try:
-        phone = phone_to_e164(data.phone, country=customer.organisation.country)
-    except ValidationError as error:
-        errors["phone"] = error.messages[0]
+    person = person_clean(
+        name=data.name,
+        email=data.email,
+        phone=data.phone,
+        country=customer.organisation.country,
+        who="contact",
+        errors=errors,
+    )
     if errors:
         raise ValidationError(errors)
-    return ContactInput(name=name, email=email, phone=phone, job_title=data.job_title.strip())
+    return ContactInput(
+        name=person.name, email=person.email, phone=person.phone, job_title=data.job_title.strip()
+    )
 
 
 @transaction.atomic

@@ -5,14 +5,14 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 
 from accounts.models import Organisation
 from crm import events
 from crm.locks import lead_lock
 from crm.models import Lead
-from crm.phones import phone_display, phone_to_e164
+from crm.people import person_clean
+from crm.phones import phone_display
 from invoicing.models import Customer
 from invoicing.services.audit import audit_record
 from invoicing.services.parties import party_save
@@ -36,27 +36,21 @@ def _cleaned(*, organisation: Organisation, data: LeadInput) -> LeadInput:
     """Web forms and webhooks call lead_create with what they received, so every field is
     checked here, not only in our own form."""
     errors: dict[str, str] = {}
-    name = data.name.strip()[:200]
-    if not name:
-        errors["name"] = "Enter the lead's name."
-    email = data.email.strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            errors["email"] = "Enter a valid email address."
-    phone = ""
-    try:
-        phone = phone_to_e164(data.phone, country=organisation.country)
-    except ValidationError as error:
-        errors["phone"] = error.messages[0]
+    person = person_clean(
+        name=data.name,
+        email=data.email,
+        phone=data.phone,
+        country=organisation.country,
+        who="lead",
+        errors=errors,
+    )
     if errors:
         raise ValidationError(errors)
     return LeadInput(
-        name=name,
+        name=person.name,
         company=data.company.strip()[:200],
-        email=email,
-        phone=phone,
+        email=person.email,
+        phone=person.phone,
         message=data.message.strip(),
     )
 

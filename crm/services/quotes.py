@@ -5,7 +5,6 @@ a draft invoice (once)."""
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from accounts.models import Organisation
 from crm import events
 from crm.locks import quote_lock, quote_sequence_lock
 from crm.models import Contact, Project, Quote, QuoteLine
+from crm.org_time import organisation_today
 from invoicing.models import Customer, Invoice, WorkOrder
 from invoicing.money import ZERO, lines_priced, too_large
 from invoicing.services.audit import audit_record
@@ -36,11 +36,6 @@ class QuoteInput:
     contact: Contact | None = None
     project: Project | None = None
     notes: str = ""
-
-
-def organisation_today(organisation: Organisation) -> datetime.date:
-    """Today's date where the organisation is, which is when its quotes expire."""
-    return timezone.now().astimezone(ZoneInfo(organisation.timezone)).date()
 
 
 def _next_number(*, organisation: Organisation) -> str:

@@ -3,11 +3,12 @@ scheduled for later.
 
 Every change that needs a push asks for one (a finalise, a webhook, a retry), and during a
 bulk push that is thousands of requests for the same connection. A push task pushes whatever
-is due when it runs, so one message waiting to start serves every request made before it
-starts: `push_started` lets go of it first thing, and a change committed after that asks
-for a new one. Requests for later (a rate limit's wait, a retry's back-off) keep the
-earliest one scheduled. The keys live in the shared cache and expire on their own, so a
-lost message holds nothing for long, and the sweeper re-sends what is left pending.
+is due when it claims, and claims again and again while there is more, so one message
+serves every request made before the push's next claim: `push_claiming` lets go of it just
+before each claim, and a change committed after that asks for a new one. Requests for
+later (a rate limit's wait, a retry's back-off) keep the earliest one scheduled. The keys
+live in the shared cache and expire on their own, so a lost message holds nothing for long,
+and the sweeper re-sends what is left pending.
 """
 
 import logging
@@ -50,10 +51,15 @@ def send_push(connection_id: int, *, countdown: float = 0) -> None:
 
 
 def push_started(connection_id: int, *, later: bool = False) -> None:
-    """A push task starts: changes from now on need a message of their own."""
-    _forget(WAITING_KEY.format(connection_id))
+    """A push task starts: the message scheduled for later is spent."""
     if later:
         _forget(LATER_KEY.format(connection_id))
+
+
+def push_claiming(connection_id: int) -> None:
+    """A push is about to claim what is due: changes from now on need a message of their own
+    (or the same push's next claim, which lets go again)."""
+    _forget(WAITING_KEY.format(connection_id))
 
 
 def push_hold(connection_id: int, seconds: float) -> None:

@@ -35,7 +35,7 @@ from integrations.retry import MAX_ATTEMPTS, next_retry
 from invoicing.services.audit import audit_record
 
 from .activity import activity_record
-from .push_messages import push_hold, push_lost, push_started, send_push
+from .push_messages import push_claiming, push_hold, push_lost, push_started, send_push
 from .records import sync_record_write
 
 logger = logging.getLogger(__name__)
@@ -549,6 +549,7 @@ def _push_next_batch(
 ) -> bool:
     """Claim and push one batch, adding to `total`. False when the task should stop: nothing
     more is due, or the limit says wait (a later task is enqueued for then)."""
+    push_claiming(connection.pk)
     records = _claim(connection, provider.batch_size)
     if not records:
         _follow_up_later(connection)
@@ -556,6 +557,7 @@ def _push_next_batch(
     if limiter is not None and connection.is_active and _filling(records, provider.batch_size):
         _release(records, after_seconds=0)
         enqueue_push(connection.pk, countdown=FILL_STEP_SECONDS)
+        push_hold(connection.pk, FILL_STEP_SECONDS)  # what arrives meanwhile fills this batch
         total.deferred = True
         return False
     if limiter is not None:

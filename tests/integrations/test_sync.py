@@ -214,8 +214,9 @@ def test_a_full_batch_enqueues_another_push_so_the_next_batch_goes_meanwhile(
     assert sent_pushes == [0]
 
 
+@responses.activate
 def test_one_push_message_waits_per_connection_however_many_changes_ask(
-    org, connection, sent_pushes, django_capture_on_commit_callbacks
+    org, connection, pusher, sent_pushes, monkeypatch, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(20):
@@ -225,7 +226,15 @@ def test_one_push_message_waits_per_connection_however_many_changes_ask(
     sync_push_due(connection_id=connection.pk, max_batches=0)  # the task starts
     with django_capture_on_commit_callbacks(execute=True):
         finalised_invoice(org)
-    assert sent_pushes == [0, 0]  # a change after the start needs a message of its own
+    assert sent_pushes == [0]  # not claimed yet: its first claim takes this one too
+
+    monkeypatch.setattr(pusher, "batch_size", 50)  # one batch takes them all
+    SyncRecord.objects.update(queued_at=timezone.now() - datetime.timedelta(seconds=10))
+    responses.post(PUSH_URL, json=ok_items(*[f"x{n}" for n in range(21)]))
+    sync_push_due(connection_id=connection.pk, max_batches=1)  # claims and pushes
+    with django_capture_on_commit_callbacks(execute=True):
+        finalised_invoice(org)
+    assert sent_pushes == [0, 0]  # a change after the claim needs a message of its own
 
 
 def test_pushes_for_later_keep_the_earliest_scheduled(

@@ -549,6 +549,12 @@ def _push_next_batch(
 ) -> bool:
     """Claim and push one batch, adding to `total`. False when the task should stop: nothing
     more is due, or the limit says wait (a later task is enqueued for then)."""
+    if _another_push_paces(limiter):
+        # It claims again before it stops, and what is due goes with it; this follow-up (one
+        # per connection) takes whatever it leaves. The waiting message stays held meanwhile.
+        enqueue_push(connection.pk, countdown=SLOT_RETRY_SECONDS)
+        total.deferred = True
+        return False
     push_claiming(connection.pk)
     records = _claim(connection, provider.batch_size)
     if not records:
@@ -599,6 +605,14 @@ def _push_next_batch(
     return full  # a partial batch took the last of what was due
 
 
+def _another_push_paces(limiter: RateLimiter | None) -> bool:
+    """A paced limit is spent one batch at a time: is another push in flight (besides this
+    one's own slot)?"""
+    if limiter is None or not limiter.limit.spread_seconds or not limiter.limit.concurrent:
+        return False
+    return limiter.in_flight() > 1
+
+
 def _acquire_at_pace(limiter: RateLimiter) -> float:
     """A call for this batch: 0 when it may go, else how long to wait. A wait that is only
     the pace is waited here, by the one push in flight: a second one hands its batch back
@@ -630,7 +644,10 @@ def _follow_up_later(connection: Connection) -> None:
         next_attempt_at__lte=now + datetime.timedelta(seconds=FOLLOW_UP_SECONDS),
     ).aggregate(first=Min("next_attempt_at"))["first"]
     if next_due is not None:
-        enqueue_push(connection.pk, countdown=(next_due - now).total_seconds())
+        countdown = (next_due - now).total_seconds()
+        enqueue_push(connection.pk, countdown=countdown)
+        if countdown <= PACE_WAIT_SECONDS:
+            push_hold(connection.pk, countdown)  # that push takes what changes meanwhile
 
 
 def _filling(records: list[SyncRecord], batch_size: int) -> bool:

@@ -585,3 +585,31 @@ def test_sync_record_write_changes_only_the_named_fields(org, connection):
     assert stale.details == record.details  # the caller's copy is brought up to date
     with pytest.raises(ValueError, match="details"):
         sync_record_write(stale, fields={"details": {}})
+
+
+PACED = registry.RateLimit(calls=60, period_seconds=60, concurrent=5, spread_seconds=2)
+
+
+@responses.activate
+def test_a_paced_limit_pushes_one_batch_at_a_time_and_a_second_push_claims_nothing(
+    org, connection, pusher, sent_pushes, monkeypatch, django_capture_on_commit_callbacks
+):
+    """While one push paces the calls, another leaves what is due to it (and to one
+    follow-up a second later), and no change in the meantime sends a message."""
+    monkeypatch.setattr(pusher, "rate_limit", PACED)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            finalised_invoice(org)
+    assert sent_pushes == [0]
+    push = responses.post(PUSH_URL, json=ok_items("x1", "x2"))
+    limiter = RateLimiter(key=f"connection:{connection.pk}", limit=PACED)
+
+    with limiter.concurrency_slot() as running:  # the push in flight
+        assert running
+        with django_capture_on_commit_callbacks(execute=True):
+            summary = sync_push_due(connection_id=connection.pk)
+            finalised_invoice(org)
+
+    assert summary.deferred and not push.calls
+    assert sent_pushes == [0, 1.0]  # one follow-up; the finalise rode on the waiting message
+    assert SyncRecord.objects.filter(state=SyncRecord.State.PENDING, attempts=0).count() == 4

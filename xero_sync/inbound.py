@@ -93,15 +93,26 @@ class Pacer:
     `urgent` calls are what someone is waiting for (a webhook's read: a payment to show as
     Paid, a settings page): pushes and the reconciler step aside for them. Each caller waits
     for its call in the task up to `max_wait`; past that it raises RateLimited and its task
-    goes again later. A 429 blocks the connection for everyone."""
+    goes again later. `paced=False` is for a few calls in a row that need not be spread (the
+    reconciler's pages): they still step aside for urgent ones. A 429 blocks the connection
+    for everyone."""
 
-    def __init__(self, connection: Connection, *, urgent: bool, max_wait: float, retries: int = 3):
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        urgent: bool,
+        max_wait: float,
+        paced: bool = True,
+        retries: int = 3,
+    ):
         provider = registry.get(PROVIDER_KEY)
         limit = provider.rate_limit if provider is not None else None
         self.limiter = (
             RateLimiter(key=f"connection:{connection.pk}", limit=limit) if limit else None
         )
         self.urgent = urgent
+        self.paced = paced
         self.waiter = uuid.uuid4().hex
         self.max_wait = max_wait
         self.retries = retries
@@ -115,7 +126,7 @@ class Pacer:
     def spend(self) -> None:
         waited = 0.0
         while self.limiter is not None:
-            wait = self.limiter.acquire(urgent=self.urgent, waiter=self.waiter)
+            wait = self.limiter.acquire(urgent=self.urgent, waiter=self.waiter, paced=self.paced)
             if not wait:
                 break
             self._pause(wait if waited + wait <= self.max_wait else self.max_wait + wait)

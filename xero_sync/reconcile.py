@@ -124,7 +124,8 @@ class _Run:
         self.connection = connection
         self.since = since
         self.summary = Summary()
-        self.pacer = Pacer(connection, urgent=False, max_wait=120.0)
+        # A page of changes a call: a few calls a night, not worth spreading over the minute.
+        self.pacer = Pacer(connection, urgent=False, paced=False, max_wait=120.0)
         self.states: dict[str, InvoiceState] = {}
         self.deleted: dict[str, list[str]] = {}
         self.stopped: IntegrationError | None = None

@@ -615,15 +615,11 @@ def _another_push_paces(limiter: RateLimiter | None) -> bool:
 
 def _acquire_at_pace(limiter: RateLimiter) -> float:
     """A call for this batch: 0 when it may go, else how long to wait. A wait that is only
-    the pace is waited here, by the one push in flight: a second one hands its batch back
-    rather than hold a second worker process (the other is for webhooks)."""
+    the pace is waited here, by the one push in flight (another push task claims nothing
+    meanwhile, leaving the other worker process to webhooks)."""
     wait = limiter.acquire()
     waited = 0.0
-    while (
-        0 < wait <= PACE_WAIT_SECONDS
-        and waited < 2 * PACE_WAIT_SECONDS
-        and limiter.in_flight() <= 1
-    ):
+    while 0 < wait <= PACE_WAIT_SECONDS and waited < 2 * PACE_WAIT_SECONDS:
         time.sleep(wait)
         waited += wait
         wait = limiter.acquire()

@@ -40,7 +40,8 @@ def _held_by_invoice(connection: Connection, invoice_ids: list[int]):
     we created in Xero (by their PaymentID), and whether one of ours is on its way there."""
     held: dict[int, set[str]] = {}
     live: dict[int, set[str]] = {}
-    ours: dict[int, int] = {}  # our payment pk -> invoice pk (not from Xero)
+    ours: dict[int, int] = {}  # our payment pk -> invoice pk (not from Xero; deleted too)
+    ours_live: set[int] = set()
     for pk, invoice_id, source, external_id, deleted_at in Payment.objects.filter(
         invoice_id__in=invoice_ids
     ).values_list("pk", "invoice_id", "source", "external_id", "deleted_at"):
@@ -48,8 +49,10 @@ def _held_by_invoice(connection: Connection, invoice_ids: list[int]):
             held.setdefault(invoice_id, set()).add(external_id)
             if deleted_at is None:
                 live.setdefault(invoice_id, set()).add(external_id)
-        elif deleted_at is None:
+        else:
             ours[pk] = invoice_id
+            if deleted_at is None:
+                ours_live.add(pk)
     sent: dict[int, set[str]] = {}
     on_the_way: set[int] = set()
     if ours:
@@ -59,8 +62,9 @@ def _held_by_invoice(connection: Connection, invoice_ids: list[int]):
             object_id__in=list(ours),
         ).values_list("object_id", "external_id", "details"):
             if external_id:
+                # Deleted here too: Xero may list it until our delete reaches it.
                 sent.setdefault(ours[object_id], set()).add(external_id)
-            elif (details or {}).get("maybe_created"):
+            elif (details or {}).get("maybe_created") and object_id in ours_live:
                 on_the_way.add(ours[object_id])
     return held, live, sent, on_the_way
 

@@ -462,6 +462,26 @@ def test_the_reconciler_records_no_duplicate_either(invoice, connection, sending
     assert list(Payment.objects.filter(invoice=invoice).live()) == [ours]
 
 
+def test_a_payment_deleted_here_that_xero_still_lists_is_not_recorded_back(
+    invoice, connection, sending, xero_api
+):
+    """Deleted here after it was sent, before the delete reached Xero: the reconciler's
+    page still lists it, and it must not come back as a payment from Xero."""
+    xero_api.put(PAYMENTS).respond(json=created(updated_ms=UPDATED_MS - 1000))
+    ours = make_payment(invoice, "50.00")
+    sync_push_due(connection_id=connection.pk)
+    payment_delete(payment=ours, actor=None, reason="Keyed twice")
+    xero_api.get(INVOICES, params={"page": "1"}).respond(
+        json=page_of("Invoices", [xero_element("invoice_part_paid_50.json")])
+    )
+    xero_api.get(PAYMENTS, params={"page": "1"}).respond(json=page_of("Payments", []))
+
+    reconcile_connection(connection, now=timezone.now())
+
+    assert not Payment.objects.filter(invoice=invoice, source="xero").exists()
+    assert list(Payment.objects.filter(invoice=invoice).live()) == []
+
+
 def test_a_payment_we_sent_then_deleted_in_xero_is_soft_deleted_here(
     invoice, connection, sending, xero_api
 ):

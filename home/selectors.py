@@ -21,6 +21,7 @@ from django.utils.http import urlencode
 from accounts.capabilities import CRM_VIEW, INTEGRATIONS_MANAGE, INVOICES_VIEW
 from accounts.models import Membership, Organisation
 from accounts.selectors import organisation_today
+from integrations import registry
 from integrations.models import AccountCode
 from integrations.selectors import Card, integration_cards
 from integrations.services.backfill import backfill_count, backfill_offered
@@ -235,17 +236,17 @@ class ProviderHealth:
     earlier_url: str
 
 
-def sync_health(*, cards: Iterable[Card]) -> list[ProviderHealth]:
-    """Each linked provider: invoices waiting and failed, and the earlier invoices a
-    back-fill would send."""
+def sync_health(*, cards: Iterable[Card], manages: bool = True) -> list[ProviderHealth]:
+    """Each linked provider: invoices waiting and failed, and (for whoever manages
+    integrations, who can send them) the earlier invoices a back-fill would send."""
     health = []
     for card in cards:
         if card.error or not card.linked:
             continue
         key = card.provider.key
-        page_url = reverse("integrations:provider", args=[key])
+        page_url = reverse("integrations:provider", args=[key]) if manages else ""
         earlier = 0
-        if backfill_offered(connection=card.connection):
+        if manages and backfill_offered(connection=card.connection):
             earlier = backfill_count(connection=card.connection)
         backlog = card.backlog
         health.append(
@@ -319,7 +320,11 @@ _OBJECT_PAGES = {
     "crm.Project": ("project", "crm:project_detail"),
     "crm.Contract": ("contract", "crm:contract_detail"),
     "scheduling.Appointment": ("appointment", "scheduling:detail"),
+    "invoicing.Customer": ("customer", "crm:customer_detail"),
 }
+# Actions logged on another object than the one they name: "message.posted" is logged on the
+# customer, and reads "Message posted: customer …".
+_LOGGED_ON_ANOTHER = {"message", "contact"}
 
 
 def _activity_line(entry: AuditLog, zone: ZoneInfo) -> ActivityLine:
@@ -330,11 +335,15 @@ def _activity_line(entry: AuditLog, zone: ZoneInfo) -> ActivityLine:
     url = ""
     if url_name and entry.object_id.isdigit():
         url = reverse(url_name, args=[int(entry.object_id)])
+    label = audit_label(entry.action)
+    named = entry.action.split(".", 1)[0]
+    if named in _LOGGED_ON_ANOTHER and named != noun:
+        label = f"{named.capitalize()} {label.lower()}"
     who = "Torqueflow"
     if entry.actor is not None:
         who = entry.actor.get_full_name() or entry.actor.email
     return ActivityLine(
-        text=f"{audit_label(entry.action)}: {subject}" if subject else audit_label(entry.action),
+        text=f"{label}: {subject}" if subject else label,
         who=who,
         at=entry.at.astimezone(zone).strftime(DATE_TIME),
         url=url,
@@ -436,8 +445,16 @@ def home_figures(*, membership: Membership) -> Home:
         home.activity = recent_activity(organisation=organisation)
     if membership.can(CRM_VIEW):
         home.appointments = upcoming_appointments(organisation=organisation, today=today)
-    if membership.can(INTEGRATIONS_MANAGE):
+    # Sync health: all of it for whoever manages integrations; the providers whose invoices
+    # a member may sync (and whose failed list they may open) for the others.
+    manages = membership.can(INTEGRATIONS_MANAGE)
+    syncs = {p.key for p in registry.all_providers() if membership.can(p.sync_capability)}
+    if manages or syncs:
         cards = integration_cards(organisation=organisation)
-        home.sync = sync_health(cards=cards)
-        home.checklist = first_run_checklist(organisation=organisation, cards=cards)
+        shown = [card for card in cards if manages or card.provider.key in syncs]
+        home.sync = sync_health(cards=shown, manages=manages)
+        if manages:
+            home.checklist = first_run_checklist(organisation=organisation, cards=cards)
+        elif not home.sync:
+            home.sync = None  # nothing linked that this member syncs: no section
     return home

@@ -221,3 +221,17 @@ def test_money_reads_with_its_symbol_and_grouping():
     assert money_text(Decimal("1234.5"), "GBP") == "£1,234.50"
     assert money_text(Decimal("-20"), "EUR") == "-€20.00"
     assert money_text(Decimal("1000000"), "CHF") == "CHF 1,000,000.00"
+
+
+def test_a_message_reads_as_a_message_on_the_customers_page(org):
+    from crm.services.messages import message_post
+
+    from ..factories import CustomerFactory
+
+    customer = CustomerFactory(organisation=org, name="Jane Smith")
+    message_post(customer=customer, body="Hello", author_user=make_member(org, "staff"))
+
+    (line,) = selectors.recent_activity(organisation=org)
+
+    assert line.text.startswith("Message posted: customer Jane Smith")
+    assert line.url == f"/customers/{customer.pk}/"

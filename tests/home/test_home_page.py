@@ -157,3 +157,25 @@ def test_a_server_error_shows_the_error_page_without_the_database(settings, clie
     page = visible_text(response)
     assert "Something went wrong" in page
     assert "Go to the home page" in page
+
+
+def test_members_see_the_sync_health_of_what_they_may_sync(
+    owner_client, staff_client, accountant_client, org
+):
+    current_invoice(org)  # earlier than both connections
+    for key in ("xero", "ghl"):
+        Connection.objects.create(
+            organisation=org, provider=key, state="active", connected_at=timezone.now()
+        )
+
+    owner = owner_client.get(reverse("home")).content.decode()
+    staff = staff_client.get(reverse("home")).content.decode()
+    accountant = accountant_client.get(reverse("home")).content.decode()
+
+    assert 'id="sync-health-xero"' in owner and 'id="sync-health-ghl"' in owner
+    assert "earlier invoice" in owner
+    # Staff press Sync now for both, the Accountant for Xero; neither sends earlier ones.
+    assert 'id="sync-health-ghl"' in staff and 'id="sync-health-xero"' in staff
+    assert 'id="sync-health-xero"' in accountant and 'id="sync-health-ghl"' not in accountant
+    assert "earlier invoice" not in staff + accountant
+    assert "/settings/integrations/" not in staff + accountant

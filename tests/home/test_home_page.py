@@ -179,3 +179,14 @@ def test_members_see_the_sync_health_of_what_they_may_sync(
     assert 'id="sync-health-xero"' in accountant and 'id="sync-health-ghl"' not in accountant
     assert "earlier invoice" not in staff + accountant
     assert "/settings/integrations/" not in staff + accountant
+
+
+def test_searching_the_overdue_list_keeps_it_overdue(owner_client, org):
+    late = overdue_invoice(org, reference="Boiler")
+    on_time = current_invoice(org, reference="Boiler")
+
+    response = owner_client.get("/invoices/?overdue=1&q=Boiler")
+    page = visible_text(response)
+
+    assert late.number in page and on_time.number not in page
+    assert '<input type="hidden" name="overdue" value="1">' in response.content.decode()

@@ -35,7 +35,10 @@ seed: migrate
 run: seed
 	@echo
 	@echo "Torqueflow: http://127.0.0.1:$(PORT)/"
-	@echo "Demo logins (password torqueflow-demo): owner@demo.test (Owner), staff@demo.test (Staff)"
+	@echo "Demo logins, password torqueflow-demo:"
+	@echo "  owner@demo.test       Owner"
+	@echo "  staff@demo.test       Staff"
+	@echo "  accountant@demo.test  Accountant"
 	@echo
 	@# honcho gives each process its own PORT; the worker must still reach the web's sandbox.
 	SANDBOX_BASE_URL="$${SANDBOX_BASE_URL:-http://127.0.0.1:$(PORT)}" \

@@ -1,6 +1,7 @@
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from axes.helpers import get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
@@ -10,6 +11,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .models import Membership, Organisation
+
+
+def organisation_today(organisation: Organisation) -> datetime.date:
+    """Today's date where the organisation is."""
+    return timezone.now().astimezone(ZoneInfo(organisation.timezone)).date()
 
 
 def memberships_for_user(*, user: AbstractBaseUser) -> QuerySet[Membership]:

@@ -30,10 +30,10 @@ def organisation_switch(request):
     """Choose which of the user's organisations the session works in."""
     organisation_id = object_id(request.POST.get("organisation"))
     if organisation_id is None:
-        return redirect("invoicing:sales_list")
+        return redirect("home")
     if memberships_for_user(user=request.user).filter(organisation_id=organisation_id).exists():
         request.session[SESSION_KEY] = organisation_id
-    return redirect("invoicing:sales_list")
+    return redirect("home")
 
 
 @membership_required

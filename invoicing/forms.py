@@ -186,6 +186,10 @@ class FilterForm(forms.Form):
     status = forms.ChoiceField(
         required=False, choices=[("", "All statuses"), *Invoice.Status.choices]
     )
+    # Set by links (the home page's figures), not shown as fields.
+    owed = forms.BooleanField(required=False)
+    overdue = forms.BooleanField(required=False)
+    paid_since = forms.DateField(required=False)
 
 
 class CustomerForm(forms.ModelForm):

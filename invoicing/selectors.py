@@ -1,19 +1,32 @@
 """Reads of invoicing data, always scoped to one organisation."""
 
+import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Organisation
 
 from .models import AuditLog, Customer, Invoice, NominalCode, Payment, PaymentMethod, Supplier
 
+OPEN_STATUSES = (Invoice.Status.UNPAID, Invoice.Status.PART_PAID)
+
 
 @dataclass(frozen=True)
 class InvoiceFilters:
     status: str = ""
     q: str = ""
+    owed: bool = False  # unpaid or part paid
+    overdue_before: datetime.date | None = None  # owed and due before this date (today)
+    paid_since: datetime.date | None = None  # with a payment dated on or after this date
+
+
+def owed_invoices(*, organisation: Organisation) -> QuerySet[Invoice]:
+    """Sales invoices that customers still owe money on."""
+    return Invoice.objects.for_org(organisation).filter(
+        kind=Invoice.Kind.SALES, status__in=OPEN_STATUSES
+    )
 
 
 def invoice_list(
@@ -28,6 +41,16 @@ def invoice_list(
     )
     if filters.status in Invoice.Status.values:
         invoices = invoices.filter(status=filters.status)
+    if filters.owed or filters.overdue_before:
+        invoices = invoices.filter(status__in=OPEN_STATUSES)
+    if filters.overdue_before:
+        invoices = invoices.filter(due_date__lt=filters.overdue_before)
+    if filters.paid_since:
+        invoices = invoices.filter(
+            Exists(
+                Payment.objects.live().filter(invoice=OuterRef("pk"), date__gte=filters.paid_since)
+            )
+        )
     if filters.q:
         invoices = invoices.filter(
             Q(number__icontains=filters.q)

@@ -497,3 +497,52 @@ def test_appointment_week_and_day_queries_do_not_grow_with_appointments(owner_cl
 
     assert len(with_23) == len(with_3), "\n".join(with_23)
     print(f"{page}: {len(with_23)} queries")
+
+
+# Home: as an Owner with Xero and GoHighLevel connected, 20 queries on SQLite however many
+# invoices, payments, appointments, messages, log entries and sync records there are (the
+# earlier invoices a back-fill would send add one per connected provider that offers it).
+
+
+def home_rows(org, count, tag):
+    import datetime as dt
+
+    from accounts.selectors import organisation_today
+
+    from .conftest import make_member
+    from .factories import make_appointment
+
+    today = organisation_today(org)
+    staff = make_member(org, "staff")
+    for n in range(count):
+        late = make_invoice(
+            org,
+            customer=CustomerFactory(organisation=org),
+            issue_date=today - dt.timedelta(days=40 + n),
+            currency="EUR" if n % 3 == 0 else "GBP",
+            finalise=True,
+        )
+        make_payment(late, "10.00", date=today)
+        start = dt.datetime.combine(today, dt.time(9), tzinfo=dt.UTC) + dt.timedelta(hours=n % 24)
+        make_appointment(org, staff=staff, start=start, title=f"Visit {tag}{n}")
+    crm_rows(org, count, tag)
+
+
+def test_home_queries_do_not_grow_with_rows(owner_client, org):
+    from django.utils import timezone
+
+    # Connected first: each invoice finalised gets a waiting sync record on both.
+    for key in ("xero", "ghl"):
+        Connection.objects.create(
+            organisation=org, provider=key, state="active", connected_at=timezone.now()
+        )
+    url = reverse("home")
+    home_rows(org, 3, "a")
+    with_3 = queries_for(owner_client, url)
+    home_rows(org, 20, "b")
+    with_23 = queries_for(owner_client, url)
+
+    assert len(with_23) == len(with_3) == 20, "\n".join(with_23)
+    page = visible_text(owner_client.get(url))
+    assert "Overdue" in page and "23 invoices" in page
+    assert "23 waiting" in page

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "integrations",
     "ghl",
     "xero_sync",
+    "home",
     "sandbox",
 ]
 
@@ -158,7 +159,7 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
 AXES_IPWARE_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXIES", default=0)
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "invoicing:sales_list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 LANGUAGE_CODE = "en-gb"

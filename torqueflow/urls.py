@@ -1,16 +1,17 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from accounts.views import settings_index, settings_security
+from home.views import home
 from integrations.webhook_views import webhook_receive
 from torqueflow.numbers import register_id_converter
 
 register_id_converter()
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="invoicing:sales_list"), name="home"),
+    path("", home, name="home"),
+    path("home/", include("home.urls")),
     path("accounts/", include("accounts.urls")),
     path("settings/", settings_index, name="settings_index"),
     path("settings/security/", settings_security, name="settings_security"),

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.capabilities import INVOICES_MANAGE, INVOICES_VIEW
 from accounts.permissions import capability_required
+from accounts.selectors import organisation_today
 from invoicing import extensions, selectors
 from invoicing.forms import (
     FilterForm,
@@ -42,8 +43,13 @@ def invoice_list(request, kind: str):
     filter_form = FilterForm(request.GET)
     filters = selectors.InvoiceFilters()
     if filter_form.is_valid():
+        data = filter_form.cleaned_data
         filters = selectors.InvoiceFilters(
-            status=filter_form.cleaned_data["status"], q=filter_form.cleaned_data["q"].strip()
+            status=data["status"],
+            q=data["q"].strip(),
+            owed=data["owed"],
+            overdue_before=organisation_today(request.organisation) if data["overdue"] else None,
+            paid_since=data["paid_since"],
         )
     invoices = selectors.invoice_list(organisation=request.organisation, kind=kind, filters=filters)
     page = Paginator(invoices, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
@@ -64,8 +70,20 @@ def invoice_list(request, kind: str):
             "filter_form": filter_form,
             "query": query.urlencode(),
             "title": "Invoices" if kind == Invoice.Kind.SALES else "Purchases",
+            "narrowed_to": _narrowed_to(filters),
         },
     )
+
+
+def _narrowed_to(filters: selectors.InvoiceFilters) -> str:
+    """What a link (a home page figure) narrowed the list to, said above the table."""
+    if filters.overdue_before:
+        return "Overdue"
+    if filters.owed:
+        return "Unpaid and part paid"
+    if filters.paid_since:
+        return f"Paid since {filters.paid_since:%-d %b %Y}"
+    return ""
 
 
 @capability_required(INVOICES_VIEW)

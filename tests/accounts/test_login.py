@@ -24,7 +24,7 @@ def test_log_in_with_email_in_any_case(client, owner, typed):
     response = log_in(client, typed)
 
     assert response.status_code == 302
-    assert response.url == reverse("invoicing:sales_list")
+    assert response.url == reverse("home")
     page = client.get(response.url)
     assert page.status_code == 200
     assert page.wsgi_request.user == owner
@@ -46,7 +46,7 @@ def test_log_in_ignores_an_offsite_next_url(client, owner):
         {"username": "owner@alpha.test", "password": PASSWORD, "next": "https://evil.example/"},
     )
 
-    assert response.url == reverse("invoicing:sales_list")
+    assert response.url == reverse("home")
 
 
 @pytest.mark.parametrize(
@@ -76,7 +76,7 @@ def test_logged_in_user_visiting_login_is_sent_on(owner_client):
     response = owner_client.get(LOGIN)
 
     assert response.status_code == 302
-    assert response.url == reverse("invoicing:sales_list")
+    assert response.url == reverse("home")
 
 
 def test_logout_needs_post(owner_client):
@@ -116,7 +116,7 @@ def test_switch_to_an_organisation_the_user_belongs_to(two_org_user, org, other_
     response = switch(client, other_org.pk)
 
     assert response.status_code == 302
-    assert response.url == reverse("invoicing:sales_list")
+    assert response.url == reverse("home")
     assert current_organisation(client) == other_org
     assert "Bravo Plumbing Ltd" in text(client.get(reverse("invoicing:sales_list")))
 

@@ -14,6 +14,7 @@ from accounts.capabilities import ACCOUNTANT, CAPABILITIES, OWNER, STAFF
 from accounts.models import Role
 from crm import urls as crm_urls
 from crm.models import Contact, Contract, Lead, Message, Project, Quote
+from home import urls as home_urls
 from integrations import urls as integrations_urls
 from invoicing import urls as invoicing_urls
 from invoicing import urls_settings as invoicing_settings_urls
@@ -97,6 +98,11 @@ CODE_POST = {"code": "9999", "name": "Suspense", "xero_account_code": ""}
 PARTY_POST = {"name": "New party"}
 
 ROWS = [
+    # Home
+    Row("home", "get", 200, 200, 200),
+    Row("home", "post", 405, 405, 405),
+    Row("home:checklist_dismiss", "post", "home", 403, 403),
+    Row("home:checklist_dismiss", "get", 405, 403, 403),
     # Invoices and purchases
     Row("invoicing:sales_list", "get", 200, 200, 200),
     Row("invoicing:sales_list", "post", 405, 405, 405),
@@ -572,7 +578,8 @@ def test_the_matrix_covers_every_page():
         | {f"integrations:{p.name}" for p in integrations_urls.urlpatterns}
         | {f"crm:{p.name}" for p in crm_urls.urlpatterns}
         | {f"scheduling:{p.name}" for p in scheduling_urls.urlpatterns}
-        | {"settings_index", "settings_security"}
+        | {f"home:{p.name}" for p in home_urls.urlpatterns}
+        | {"settings_index", "settings_security", "home"}
     )
 
     assert pages - {row.name for row in ROWS} == set()

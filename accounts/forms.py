@@ -14,9 +14,14 @@ class EmailLoginForm(AuthenticationForm):
     }
 
 
+class RoleChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name
+
+
 class InviteForm(forms.Form):
     email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "off"}))
-    role = forms.ModelChoiceField(queryset=None, label="Role", empty_label=None)
+    role = RoleChoiceField(queryset=None, label="Role", empty_label=None)
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,7 +29,7 @@ class InviteForm(forms.Form):
 
 
 class RoleChangeForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=None, label="Role", empty_label=None)
+    role = RoleChoiceField(queryset=None, label="Role", empty_label=None)
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)

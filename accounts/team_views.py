@@ -7,10 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .capabilities import CAPABILITIES, TEAM_MANAGE
+from .capabilities import CAPABILITIES, DEFAULT_ROLES, STAFF, TEAM_MANAGE
 from .forms import InvitationSignUpForm, InviteForm, RoleChangeForm
 from .middleware import SESSION_KEY
-from .models import Invitation, Membership, invitation_token_hash
+from .models import Invitation, Membership, Role, invitation_token_hash
 from .permissions import capability_required
 from .services import user_create
 from .team import (
@@ -34,6 +34,12 @@ def _base_url(request) -> str:
     return request.build_absolute_uri("/")
 
 
+def _role_order(role: Role) -> tuple[int, str]:
+    """The default roles from most to least trusted, then any others by name."""
+    defaults = list(DEFAULT_ROLES)
+    return (defaults.index(role.key) if role.key in defaults else len(defaults), role.name)
+
+
 def _team_page(request, *, invite_form=None, status: int = 200):
     organisation = request.organisation
     members = (
@@ -41,7 +47,7 @@ def _team_page(request, *, invite_form=None, status: int = 200):
         .select_related("user", "role")
         .order_by("user__first_name", "user__email")
     )
-    roles = list(organisation.roles.order_by("name"))
+    roles = sorted(organisation.roles.all(), key=_role_order)
     invitations = (
         Invitation.objects.filter(organisation=organisation, accepted_at=None, revoked_at=None)
         .select_related("role", "invited_by")
@@ -61,7 +67,11 @@ def _team_page(request, *, invite_form=None, status: int = 200):
             "invitations": invitations,
             "roles": roles,
             "capability_rows": capability_rows,
-            "invite_form": invite_form or InviteForm(organisation=organisation),
+            "invite_form": invite_form
+            or InviteForm(
+                organisation=organisation,
+                initial={"role": next((r for r in roles if r.key == STAFF), None)},
+            ),
         },
         status=status,
     )

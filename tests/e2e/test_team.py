@@ -62,3 +62,7 @@ def test_owner_invites_a_teammate_who_joins_from_the_outbox(
     expect(member.get_by_label(f"Role of {TEAMMATE}")).to_have_value(re.compile(r"\d+"))
     expect(member).to_contain_text("Tara Teammate")
     expect(page.get_by_text("No pending invitations.")).to_be_visible()
+
+    # The team page reads on a phone without scrolling sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -54,7 +54,8 @@ def _team_page(request, *, invite_form=None, status: int = 200):
         .order_by("-created_at")
     )
     capability_rows = [
-        (label, [role.has(key) for role in roles]) for key, label in CAPABILITIES.items()
+        (label, [(role.name, role.has(key)) for role in roles])
+        for key, label in CAPABILITIES.items()
     ]
     return render(
         request,

@@ -61,10 +61,7 @@ def _team_page(request, *, invite_form=None, status: int = 200):
         request,
         "settings/team.html",
         {
-            "members": [
-                (member, RoleChangeForm(organisation=organisation, initial={"role": member.role}))
-                for member in members
-            ],
+            "members": members,
             "invitations": invitations,
             "roles": roles,
             "capability_rows": capability_rows,

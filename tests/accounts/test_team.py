@@ -307,6 +307,10 @@ def test_settings_shows_only_the_links_a_role_can_use(org, key):
     links = set(re.findall(r'<li><a href="[^"]+">([^<]+)</a>', page))
 
     assert links == SETTINGS_LINKS[key]
+    if key == STAFF:
+        assert "There is nothing to set up here with the Staff role." in visible_text(
+            client.get(reverse("settings_index"))
+        )
     for href in re.findall(r'<li><a href="([^"]+)">', page):
         assert client.get(href).status_code == 200, href
 

@@ -5,6 +5,9 @@ INVOICES_MANAGE = "invoices.manage"
 INVOICES_VIEW = "invoices.view"
 FINANCE_SETTINGS_MANAGE = "settings.finance.manage"
 SECURITY_MANAGE = "settings.security.manage"
+TEAM_MANAGE = "settings.team.manage"
+FINANCE_SETTINGS_VIEW = "settings.finance.view"
+INTEGRATIONS_ACTIVITY_VIEW = "integrations.activity.view"
 CRM_VIEW = "crm.view"
 CONTACTS_MANAGE = "contacts.manage"
 LEADS_MANAGE = "leads.manage"
@@ -17,9 +20,12 @@ CONTRACTS_MANAGE = "contracts.manage"
 CAPABILITIES: dict[str, str] = {
     INVOICES_VIEW: "See invoices, purchases, customers and suppliers",
     INVOICES_MANAGE: "Create, edit, finalise and void invoices; record payments",
+    FINANCE_SETTINGS_VIEW: "See nominal codes and the accounts they map to",
     FINANCE_SETTINGS_MANAGE: "Edit nominal codes and finance settings",
+    INTEGRATIONS_ACTIVITY_VIEW: "See the integrations' sync activity",
     INTEGRATIONS_MANAGE: "Connect, configure and disconnect integrations",
     SECURITY_MANAGE: "Unlock locked-out sign-ins",
+    TEAM_MANAGE: "Invite people, change their roles and remove them",
     CRM_VIEW: "See contacts, leads, quotes, appointments, projects, contracts and messages",
     CONTACTS_MANAGE: "Add, edit and remove customers' contacts",
     LEADS_MANAGE: "Add, edit and convert leads",
@@ -40,7 +46,12 @@ STAFF_CAPABILITIES = [
     APPOINTMENTS_MANAGE,
     MESSAGES_MANAGE,
 ]
-ACCOUNTANT_CAPABILITIES = [INVOICES_VIEW, CRM_VIEW]
+ACCOUNTANT_CAPABILITIES = [
+    INVOICES_VIEW,
+    CRM_VIEW,
+    FINANCE_SETTINGS_VIEW,
+    INTEGRATIONS_ACTIVITY_VIEW,
+]
 
 OWNER, STAFF, ACCOUNTANT = "owner", "staff", "accountant"
 

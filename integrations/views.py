@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from accounts.capabilities import INTEGRATIONS_MANAGE
+from accounts.capabilities import INTEGRATIONS_ACTIVITY_VIEW, INTEGRATIONS_MANAGE
 from accounts.permissions import capability_required
 
 from . import registry, selectors
@@ -335,7 +335,9 @@ def disconnect(request, provider: str):
     return _card_response(request, card)
 
 
-@manage_integrations
+@capability_required(
+    INTEGRATIONS_ACTIVITY_VIEW, message=PERMISSION_MESSAGE, redirect_to="settings_index"
+)
 @require_GET
 def activity(request):
     provider_key = request.GET.get("provider", "")

@@ -2,6 +2,7 @@ from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
 from accounts.models import Organisation
+from accounts.signals import team_changed
 
 from .models import PaymentMethod, refuse_system_method_delete
 
@@ -20,3 +21,10 @@ def system_method_delete_backstop(sender, instance: PaymentMethod, origin=None, 
     delete; only the organisation's own deletion may take its system methods with it."""
     if not isinstance(origin, Organisation):
         refuse_system_method_delete(instance)
+
+
+@receiver(team_changed, dispatch_uid="invoicing_audit_team_changes")
+def team_change_audit(sender, organisation, actor, action: str, obj, details: dict, **kwargs):
+    from .services.audit import audit_record
+
+    audit_record(organisation=organisation, actor=actor, action=action, obj=obj, details=details)

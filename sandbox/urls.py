@@ -3,12 +3,16 @@ control page, then for each registered provider the core's routes and the adapte
 
 from django.urls import include, path
 
-from .core import control
+from .core import control, outbox
 from .core.registry import providers
 from .core.urls import control_urls
 
 app_name = "sandbox"
 
-urlpatterns = [path("", control.index, name="index")]
+urlpatterns = [
+    path("", control.index, name="index"),
+    path("outbox/", outbox.outbox, name="outbox"),
+    path("outbox/<id:pk>/html/", outbox.outbox_html, name="outbox_html"),
+]
 for adapter in providers():
     urlpatterns += [*control_urls(adapter), path("", include(adapter.urls))]

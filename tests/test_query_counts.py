@@ -546,3 +546,53 @@ def test_home_queries_do_not_grow_with_rows(owner_client, org):
     page = visible_text(owner_client.get(url))
     assert "Overdue" in page and "23 invoices" in page
     assert "23 waiting" in page
+
+
+def test_team_page_queries_do_not_grow_with_members_and_invitations(owner_client, org):
+    from accounts.models import Invitation, Role
+
+    from .factories import MembershipFactory
+
+    staff_role = Role.objects.get(organisation=org, key="staff")
+
+    def add(count, tag):
+        for n in range(count):
+            inviter = MembershipFactory(organisation=org, role_key="accountant").user
+            Invitation.objects.create(
+                organisation=org,
+                email=f"{tag}{n}@example.test",
+                role=staff_role,
+                invited_by=inviter,
+                token_hash=f"{tag}{n}",
+            )
+
+    add(2, "a")
+    with_few = queries_for(owner_client, reverse("settings_team"))
+    add(20, "b")
+    with_many = queries_for(owner_client, reverse("settings_team"))
+
+    assert len(with_many) == len(with_few), "\n".join(with_many)
+
+
+def test_sandbox_outbox_queries_do_not_grow_with_emails(client, org):
+    from notifications.models import Email
+
+    from .factories import OrganisationFactory
+
+    def add(count):
+        for n in range(count):
+            Email.objects.create(
+                organisation=OrganisationFactory(),
+                to=f"p{n}@example.test",
+                subject="Hello",
+                text_body="Hi",
+                html_body="<p>Hi</p>",
+                template="team_invitation",
+            )
+
+    add(2)
+    with_few = queries_for(client, reverse("sandbox:outbox"))
+    add(20)
+    with_many = queries_for(client, reverse("sandbox:outbox"))
+
+    assert len(with_many) == len(with_few), "\n".join(with_many)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "invoicing",
     "crm",
     "scheduling",
+    "notifications",
     "integrations",
     "ghl",
     "xero_sync",
@@ -382,6 +383,21 @@ if SANDBOX_ENABLED and SANDBOX_BASE_URL.startswith("http://"):
     # oauthlib refuses plain-http OAuth endpoints unless told otherwise; the local sandbox is http.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 # --- end Provider sandbox -----------------------------------------------------------------
+
+# --- Email --------------------------------------------------------------------------------
+# EMAIL_URL (e.g. smtp+tls://user:pass@smtp.example.com:587) sends real mail. Without it, the
+# sandbox (when on) only records each message for its outbox; otherwise mail goes to the console.
+_EMAIL_URL = env.str("EMAIL_URL", default="")
+if _EMAIL_URL:
+    globals().update(environ.Env.email_url_config(_EMAIL_URL))
+elif SANDBOX_ENABLED:
+    EMAIL_BACKEND = "notifications.backends.RecordOnlyBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Torqueflow <no-reply@torqueflow.localhost>"
+)
+# --- end Email ----------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import team_views
 from accounts.views import settings_index, settings_security
 from home.views import home
 from integrations.webhook_views import webhook_receive
@@ -15,6 +16,27 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("settings/", settings_index, name="settings_index"),
     path("settings/security/", settings_security, name="settings_security"),
+    path("settings/team/", team_views.team, name="settings_team"),
+    path(
+        "settings/team/invitations/<id:pk>/resend/",
+        team_views.invitation_resend_view,
+        name="settings_team_invitation_resend",
+    ),
+    path(
+        "settings/team/invitations/<id:pk>/revoke/",
+        team_views.invitation_revoke_view,
+        name="settings_team_invitation_revoke",
+    ),
+    path(
+        "settings/team/members/<id:pk>/role/",
+        team_views.member_role_view,
+        name="settings_team_role",
+    ),
+    path(
+        "settings/team/members/<id:pk>/remove/",
+        team_views.member_remove_view,
+        name="settings_team_remove",
+    ),
     path("settings/finance/", include("invoicing.urls_settings")),
     path("settings/integrations/xero/", include("xero_sync.urls")),
     path("settings/integrations/", include("integrations.urls")),

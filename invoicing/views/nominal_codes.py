@@ -3,7 +3,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET
 
-from accounts.capabilities import FINANCE_SETTINGS_MANAGE
+from accounts.capabilities import FINANCE_SETTINGS_MANAGE, FINANCE_SETTINGS_VIEW
 from accounts.permissions import capability_required
 from invoicing import extensions, selectors
 from invoicing.forms import NominalCodeForm
@@ -15,7 +15,7 @@ PERMISSION_MESSAGE = "You do not have permission to manage finance settings"
 
 
 @capability_required(
-    FINANCE_SETTINGS_MANAGE, message=PERMISSION_MESSAGE, redirect_to="settings_index"
+    FINANCE_SETTINGS_VIEW, message=PERMISSION_MESSAGE, redirect_to="settings_index"
 )
 @require_GET
 def nominal_code_list(request):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.capabilities import ACCOUNTANT, CAPABILITIES, OWNER, STAFF
-from accounts.models import Role
+from accounts.models import Invitation, Membership, Role
 from crm import urls as crm_urls
 from crm.models import Contact, Contract, Lead, Message, Project, Quote
 from home import urls as home_urls
@@ -35,6 +35,7 @@ from ..helpers import World, build_world, detail_url, text
 FINANCE_DENIED = "You do not have permission to manage finance settings"
 INTEGRATIONS_DENIED = "You do not have permission to manage integrations"
 SECURITY_DENIED = "You do not have permission to manage sign-in security"
+TEAM_DENIED = "You do not have permission to manage the team"
 
 Expect = int | str | Callable[[World], str]
 """An int is the status; a str is the URL name the response redirects to; a callable
@@ -268,8 +269,9 @@ ROWS = [
     ),
     Row("crm:quote_accept", "get", 405, 405, 403, args=pk("quote")),
     # Settings → Finance → Nominal Codes: a redirect with a message, not a 403
-    Row("settings_nominal_codes", "get", 200, SETTINGS, SETTINGS, denied_message=FINANCE_DENIED),
-    Row("settings_nominal_codes", "post", 405, SETTINGS, SETTINGS, denied_message=FINANCE_DENIED),
+    # (the Accountant reads the list: settings.finance.view)
+    Row("settings_nominal_codes", "get", 200, SETTINGS, 200, denied_message=FINANCE_DENIED),
+    Row("settings_nominal_codes", "post", 405, SETTINGS, 405, denied_message=FINANCE_DENIED),
     Row("settings_nominal_code_new", "get", 200, SETTINGS, SETTINGS, denied_message=FINANCE_DENIED),
     Row(
         "settings_nominal_code_new",
@@ -301,6 +303,8 @@ ROWS = [
     ),
     # Settings → Integrations: a redirect with a message, not a 403
     Row("integrations:index", "get", 200, SETTINGS, SETTINGS, denied_message=INTEGRATIONS_DENIED),
+    # Sync activity: read by the Owner and the Accountant (integrations.activity.view)
+    Row("integrations:activity", "get", 200, SETTINGS, 200, denied_message=INTEGRATIONS_DENIED),
     # The rest of Settings → Integrations: only the refusals are checked here; what an Owner
     # sees depends on the providers and is tested in tests/integrations.
     *(
@@ -314,7 +318,6 @@ ROWS = [
             denied_message=INTEGRATIONS_DENIED,
         )
         for name, method, args in [
-            ("activity", "get", lambda w: []),
             ("provider", "get", lambda w: ["xero"]),
             ("card", "get", lambda w: ["xero"]),
             ("connect", "post", lambda w: ["xero"]),
@@ -372,7 +375,45 @@ ROWS = [
         Row("settings_security", method, owner, SETTINGS, SETTINGS, denied_message=SECURITY_DENIED)
         for method, owner in (("get", 200), ("post", 404))
     ),
+    # Team: the Owner (settings.team.manage)
+    Row("settings_team", "get", 200, SETTINGS, SETTINGS, denied_message=TEAM_DENIED),
+    Row("settings_team", "post", 400, SETTINGS, SETTINGS, denied_message=TEAM_DENIED),
+    *(
+        Row(
+            name, "post", "settings_team", SETTINGS, SETTINGS, args=args, denied_message=TEAM_DENIED
+        )
+        for name, args in (
+            ("settings_team_invitation_resend", lambda w: [_invitation(w).pk]),
+            ("settings_team_invitation_revoke", lambda w: [_invitation(w).pk]),
+            ("settings_team_role", lambda w: [_teammate(w).pk]),
+            ("settings_team_remove", lambda w: [_teammate(w).pk]),
+        )
+    ),
+    *(
+        Row(name, "get", 405, SETTINGS, SETTINGS, args=args, denied_message=TEAM_DENIED)
+        for name, args in (
+            ("settings_team_invitation_resend", lambda w: [_invitation(w).pk]),
+            ("settings_team_remove", lambda w: [_teammate(w).pk]),
+        )
+    ),
 ]
+
+
+def _invitation(w: World) -> Invitation:
+    if not hasattr(w, "invitation"):
+        w.invitation = Invitation.objects.create(
+            organisation=w.org,
+            email="invited@example.test",
+            role=Role.objects.get(organisation=w.org, key=STAFF),
+            token_hash="0" * 64,
+        )
+    return w.invitation
+
+
+def _teammate(w: World) -> Membership:
+    if not hasattr(w, "teammate"):
+        w.teammate = MembershipFactory(organisation=w.org, role_key=STAFF)
+    return w.teammate
 
 
 # Projects, contracts and messages: objects made on first use for the world's customer.
@@ -455,6 +496,8 @@ def world(org) -> World:
     world = build_world(org)
     _project(world)
     _contract(world)
+    _invitation(world)
+    _teammate(world)
     make_appointment(org, staff=make_member(org, STAFF), start=timezone.now())
     return world
 
@@ -474,6 +517,10 @@ def state(world: World) -> dict:
         "contracts": sorted(Contract.objects.values_list("pk", "status", "title")),
         "messages": Message.objects.count(),
         "appointments": sorted(Appointment.objects.values_list("pk", "status", "start")),
+        "members": sorted(Membership.objects.values_list("pk", "role")),
+        "invitations": sorted(
+            Invitation.objects.values_list("pk", "token_hash", "revoked_at", "expires_at")
+        ),
     }
 
 
@@ -565,7 +612,13 @@ def test_default_roles_hold_the_documented_capabilities(org):
         "appointments.manage",
         "messages.manage",
     }
-    assert roles["accountant"] == {"invoices.view", "finance.xero.sync", "crm.view"}
+    assert roles["accountant"] == {
+        "invoices.view",
+        "finance.xero.sync",
+        "crm.view",
+        "settings.finance.view",
+        "integrations.activity.view",
+    }
     names = dict(Role.objects.filter(organisation=org).values_list("key", "name"))
     assert names == {"owner": "Owner", "staff": "Staff", "accountant": "Accountant"}
 
@@ -580,6 +633,13 @@ def test_the_matrix_covers_every_page():
         | {f"scheduling:{p.name}" for p in scheduling_urls.urlpatterns}
         | {f"home:{p.name}" for p in home_urls.urlpatterns}
         | {"settings_index", "settings_security", "home"}
+        | {
+            "settings_team",
+            "settings_team_invitation_resend",
+            "settings_team_invitation_revoke",
+            "settings_team_role",
+            "settings_team_remove",
+        }
     )
 
     assert pages - {row.name for row in ROWS} == set()
@@ -633,8 +693,8 @@ def test_editing_one_organisations_role_leaves_other_organisations_alone(org, ot
     assert elsewhere.get(reverse("invoicing:sales_list")).status_code == 200
 
 
-def test_giving_accountant_finance_settings_opens_nominal_codes(org, accountant_client):
-    url = reverse("settings_nominal_codes")
+def test_giving_accountant_finance_settings_opens_nominal_code_editing(org, accountant_client):
+    url = reverse("settings_nominal_code_new")
     assert accountant_client.get(url).status_code == 302
     role = _role(org, ACCOUNTANT)
     role.capabilities = [*role.capabilities, "settings.finance.manage"]
@@ -672,8 +732,8 @@ def test_access_follows_the_role_in_the_organisation_being_worked_in(org, other_
 
     assert client.get(reverse("invoicing:sales_list")).status_code == 200
     assert client.get(reverse("invoicing:sales_new")).status_code == 403
-    assert client.get(reverse("settings_nominal_codes")).status_code == 302
+    assert client.get(reverse("settings_nominal_code_new")).status_code == 302
 
     client.post(reverse("accounts:organisation_switch"), {"organisation": other_org.pk})
     assert client.get(reverse("invoicing:sales_new")).status_code == 200
-    assert client.get(reverse("settings_nominal_codes")).status_code == 200
+    assert client.get(reverse("settings_nominal_code_new")).status_code == 200

@@ -60,10 +60,29 @@ def test_create_finalise_pay_and_void(demo, login):
 def test_staff_cannot_open_nominal_codes(demo, login):
     page = login("staff@demo.test")
     page.get_by_role("link", name="Settings").click()
-    page.get_by_role("link", name="Nominal Codes").click()
+    expect(page.get_by_role("link", name="Nominal Codes")).to_have_count(0)
+    expect(page.get_by_role("link", name="Integrations")).to_have_count(0)
+
+    page.goto("/settings/finance/nominal-codes/")  # typed or bookmarked
     message = page.get_by_text("You do not have permission to manage finance settings")
     expect(message).to_be_visible()
     expect(page).to_have_url(re.compile(r"/settings/$"))
+
+
+def test_the_accountant_reads_nominal_codes_and_the_sync_activity(demo, login):
+    page = login("accountant@demo.test")
+    page.get_by_role("link", name="Settings").click()
+    expect(page.get_by_role("link", name="Integrations", exact=True)).to_have_count(0)
+
+    page.get_by_role("link", name="Nominal Codes").click()
+    expect(page.get_by_role("heading", name="Nominal Codes")).to_be_visible()
+    expect(page.get_by_role("cell", name="4000", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="New nominal code")).to_have_count(0)
+    expect(page.get_by_role("link", name="Edit")).to_have_count(0)
+
+    page.get_by_role("link", name="Settings").first.click()
+    page.get_by_role("link", name="Sync activity").click()
+    expect(page.get_by_role("heading", name="Sync activity")).to_be_visible()
 
 
 def test_invoice_list_on_a_phone(demo, login, page):

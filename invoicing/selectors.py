@@ -1,19 +1,76 @@
 """Reads of invoicing data, always scoped to one organisation."""
 
+import datetime
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import Organisation
 
+from . import extensions
 from .models import AuditLog, Customer, Invoice, NominalCode, Payment, PaymentMethod, Supplier
+from .money import MAX_AMOUNT
 
 
 @dataclass(frozen=True)
 class InvoiceFilters:
     status: str = ""
     q: str = ""
+    overdue: bool = False
+    sync: str = ""  # a chip another app offers, e.g. "xero:failed" (extensions.list_filters)
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    sort: str = ""  # one of INVOICE_SORTS, "-" first for descending
+
+
+# Column → ordering; the invoice's pk breaks ties so that pages never shuffle.
+INVOICE_SORTS = {
+    "number": ("number",),
+    "party": ("customer__name", "supplier__name"),
+    "issued": ("issue_date",),
+    "due": ("due_date",),
+    "total": ("total",),
+    "paid": ("amount_paid",),
+    "status": ("status",),
+}
+INVOICE_DEFAULT_SORT = "-issued"
+OUTSTANDING = (Invoice.Status.UNPAID, Invoice.Status.PART_PAID)
+
+
+def organisation_today(organisation: Organisation) -> datetime.date:
+    return timezone.now().astimezone(ZoneInfo(organisation.timezone)).date()
+
+
+def sort_key(value: str, allowed: dict[str, tuple[str, ...]], default: str) -> str:
+    """The sort asked for when it is one we offer, else the default (a bad key is ignored)."""
+    return value if value.removeprefix("-") in allowed else default
+
+
+def ordering(key: str, allowed: dict[str, tuple[str, ...]]) -> list[str]:
+    descending = key.startswith("-")
+    fields = allowed[key.removeprefix("-")]
+    sign = "-" if descending else ""
+    return [f"{sign}{name}" for name in fields] + [f"{sign}pk"]
+
+
+def amount_searched(q: str) -> Decimal | None:
+    """The amount a search names, if it is one: "114", "1,140.00", "£1,140" → Decimal."""
+    text = q.strip().lstrip("£€$").replace(",", "").strip()
+    if not text or not any(ch.isdigit() for ch in text):
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and abs(amount) < MAX_AMOUNT else None
+
+
+def overdue_q(organisation: Organisation) -> Q:
+    return Q(status__in=OUTSTANDING, due_date__lt=organisation_today(organisation))
 
 
 def invoice_list(
@@ -24,18 +81,31 @@ def invoice_list(
         Invoice.objects.for_org(organisation)
         .filter(kind=kind)
         .select_related("customer", "supplier")
-        .order_by("-issue_date", "-pk")
+        .annotate(overdue=ExpressionWrapper(overdue_q(organisation), output_field=BooleanField()))
     )
     if filters.status in Invoice.Status.values:
         invoices = invoices.filter(status=filters.status)
+    if filters.overdue:
+        invoices = invoices.filter(overdue_q(organisation))
+    if filters.date_from:
+        invoices = invoices.filter(issue_date__gte=filters.date_from)
+    if filters.date_to:
+        invoices = invoices.filter(issue_date__lte=filters.date_to)
+    if filters.sync:
+        invoices = extensions.list_filter_apply(organisation, invoices, filters.sync)
     if filters.q:
-        invoices = invoices.filter(
+        found = (
             Q(number__icontains=filters.q)
             | Q(reference__icontains=filters.q)
             | Q(customer__name__icontains=filters.q)
             | Q(supplier__name__icontains=filters.q)
         )
-    return invoices
+        amount = amount_searched(filters.q)
+        if amount is not None:
+            found |= Q(total=amount) | Q(amount_paid=amount)
+        invoices = invoices.filter(found)
+    key = sort_key(filters.sort, INVOICE_SORTS, INVOICE_DEFAULT_SORT)
+    return invoices.order_by(*ordering(key, INVOICE_SORTS))
 
 
 def invoice_get(*, organisation: Organisation, pk: int) -> Invoice:

@@ -32,7 +32,7 @@ def test_create_finalise_pay_and_void(demo, login):
     page.get_by_role("button", name="Save draft").click()
 
     expect(page.get_by_text(re.compile(r"Draft INV-\d{4} saved"))).to_be_visible()
-    expect(page.locator(".totals-card")).to_contain_text("GBP 109.20")
+    expect(page.locator(".totals-card")).to_contain_text("£109.20")
     page.get_by_role("button", name="Finalise").click()
     expect(page.locator("h1 .status")).to_have_text("Unpaid")
 

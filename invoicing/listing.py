@@ -3,7 +3,7 @@ that every list reads and links the same way."""
 
 from dataclasses import dataclass
 
-from django.http import QueryDict
+from django.http import HttpResponse, QueryDict
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,25 @@ class Chip:
     label: str
     url: str
     active: bool
+
+
+def clean_query(query: QueryDict) -> QueryDict:
+    """The query without empty parameters and without repeats (the last value wins), so an
+    address reads ?q=ja&sort=total, never ?q=j&q=ja&date_from=."""
+    cleaned = QueryDict(mutable=True)
+    for name, values in query.lists():
+        value = values[-1] if values else ""
+        if value:
+            cleaned[name] = value
+    return cleaned
+
+
+def replace_url(request, response: HttpResponse, query: QueryDict) -> HttpResponse:
+    """An htmx answer to a filter puts the clean address in the bar (no new Back entry)."""
+    if request.htmx:
+        encoded = query.urlencode()
+        response["HX-Replace-Url"] = request.path + (f"?{encoded}" if encoded else "")
+    return response
 
 
 def with_params(query: QueryDict, **changes: str | None) -> str:

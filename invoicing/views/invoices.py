@@ -55,12 +55,11 @@ STATUS_CHIPS += [Invoice.Status.PAID, Invoice.Status.VOID]
 BULK_MAX = 200
 
 
-def _filters(request) -> selectors.InvoiceFilters:
-    return selectors.InvoiceFilters(**FilterForm(request.GET).filters_data())
+def _filters(query) -> selectors.InvoiceFilters:
+    return selectors.InvoiceFilters(**FilterForm(query).filters_data())
 
 
-def _chips(request, kind: str) -> list[listing.Chip]:
-    query = request.GET
+def _chips(request, query, kind: str) -> list[listing.Chip]:
     chips = [listing.toggle_chip(query, "Overdue", "overdue", "on")]
     chips += [listing.toggle_chip(query, s.label, "status", s.value) for s in STATUS_CHIPS]
     chips += [
@@ -73,13 +72,14 @@ def _chips(request, kind: str) -> list[listing.Chip]:
 @capability_required(INVOICES_VIEW)
 @require_GET
 def invoice_list(request, kind: str):
-    filters = _filters(request)
+    params = listing.clean_query(request.GET)
+    filters = _filters(params)
     invoices = selectors.invoice_list(organisation=request.organisation, kind=kind, filters=filters)
     page = Paginator(invoices, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
     badges = extensions.badges_for(request.organisation, page.object_list)
     for invoice in page.object_list:
         invoice.badges = badges.get(invoice.pk, [])
-    query = request.GET.copy()
+    query = params.copy()
     query.pop("page", None)
     sort = selectors.sort_key(filters.sort, selectors.INVOICE_SORTS, "")
     columns = INVOICE_COLUMNS.copy()
@@ -92,22 +92,22 @@ def invoice_list(request, kind: str):
     template = "invoicing/invoice_list.html"
     if request.htmx and request.htmx.target == "invoice-results":
         template += "#invoice-results"
-    return render(
+    response = render(
         request,
         template,
         {
             "kind": kind,
             "page": page,
-            "filter_form": FilterForm(request.GET),
             "filters": filters,
             "query": query.urlencode(),
-            "headers": listing.sort_headers(request.GET, columns, sort),
-            "chips": _chips(request, kind),
+            "headers": listing.sort_headers(params, columns, sort),
+            "chips": _chips(request, params, kind),
             "actions": actions,
-            "export_url": reverse(EXPORT_URL[kind]) + listing.with_params(request.GET),
+            "export_url": reverse(EXPORT_URL[kind]) + listing.with_params(params),
             "title": "Invoices" if kind == Invoice.Kind.SALES else "Purchases",
         },
     )
+    return listing.replace_url(request, response, params)
 
 
 def _csv_response(rows, filename: str) -> StreamingHttpResponse:
@@ -121,7 +121,9 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
 def invoice_export(request, kind: str):
     """Every invoice the list's filters keep, in the list's order, as CSV."""
     invoices = selectors.invoice_list(
-        organisation=request.organisation, kind=kind, filters=_filters(request)
+        organisation=request.organisation,
+        kind=kind,
+        filters=_filters(listing.clean_query(request.GET)),
     )
     name = "invoices" if kind == Invoice.Kind.SALES else "purchases"
     return _csv_response(exports.invoice_rows(invoices), f"{name}.csv")

@@ -55,7 +55,7 @@ def _rows(request, kind: PartyKind) -> tuple[models.QuerySet, str, str]:
     """The organisation's parties the search keeps, in the order asked for (by name when
     the sort is not one we offer), with the search and sort as read."""
     rows = kind.model.objects.for_org(request.organisation)
-    search = SearchForm(request.GET)
+    search = SearchForm(listing.clean_query(request.GET))
     search.is_valid()
     data = getattr(search, "cleaned_data", {})
     q = (data.get("q") or "").strip()
@@ -77,12 +77,13 @@ def party_list(request, party: str):
     kind = PARTIES[party]
     rows, q, sort = _rows(request, kind)
     page = Paginator(rows, 50).get_page(page_number(request.GET.get("page")))
-    query = request.GET.copy()
+    params = listing.clean_query(request.GET)
+    query = params.copy()
     query.pop("page", None)
     template = "invoicing/party_list.html"
     if request.htmx and request.htmx.target == "party-results":
         template += "#party-results"
-    return render(
+    response = render(
         request,
         template,
         {
@@ -91,10 +92,11 @@ def party_list(request, party: str):
             "q": q,
             "sort": sort,
             "query": query.urlencode(),
-            "headers": listing.sort_headers(request.GET, PARTY_COLUMNS, sort),
-            "export_url": reverse(f"{kind.url_prefix}_export") + listing.with_params(request.GET),
+            "headers": listing.sort_headers(params, PARTY_COLUMNS, sort),
+            "export_url": reverse(f"{kind.url_prefix}_export") + listing.with_params(params),
         },
     )
+    return listing.replace_url(request, response, params)
 
 
 @capability_required(INVOICES_VIEW)

@@ -351,3 +351,14 @@ def test_customer_export_is_the_search_result(owner_client, org, other_org, cust
     rows = csv_of(response)
     assert rows[0] == ["Name", "Company", "Email", "Phone", "Postcode"]
     assert [row[0] for row in rows[1:]] == ["Abe"]
+
+
+def test_a_search_as_you_type_answer_replaces_the_address_with_a_clean_one(owner_client, three):
+    response = owner_client.get(
+        SALES_LIST,
+        {"q": ["j", "plumb"], "date_from": "", "sort": "total"},
+        headers={"HX-Request": "true", "HX-Target": "invoice-results"},
+    )
+    assert response["HX-Replace-Url"] == f"{SALES_LIST}?q=plumb&sort=total"
+    assert rows_in(response) == ["INV-0003"]
+    assert text(response).lstrip().startswith('<div id="invoice-results"')

@@ -7,6 +7,7 @@ from accounts.models import Organisation
 from invoicing import selectors as invoicing_selectors
 from invoicing.forms import BaseLineFormSet, DateInput
 from invoicing.selectors import customers
+from torqueflow.formatting import money
 
 from . import selectors
 from .models import Contact, Contract, Lead, Project, Quote
@@ -205,7 +206,7 @@ class InvoiceLinkForm(forms.Form):
         field.widget.choices = [
             ("", "Choose…"),
             *(
-                (invoice.pk, f"{invoice.number} · {invoice.currency} {invoice.total}")
+                (invoice.pk, f"{invoice.number} · {money(invoice.total, invoice.currency)}")
                 for invoice in selectors.project_linkable_invoices(project=project)
             ),
         ]

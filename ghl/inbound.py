@@ -28,6 +28,7 @@ from invoicing.locks import invoice_lock
 from invoicing.models import Invoice, Payment, PaymentMethod
 from invoicing.services.audit import audit_record
 from invoicing.services.payments import payment_record
+from torqueflow.formatting import money
 
 from . import mapping, selectors
 
@@ -181,7 +182,7 @@ def _paid(record: SyncRecord, payload: dict, ghl_invoice_id: str) -> bool:
         action="payment",
         result="ok",
         subject=invoice.number,
-        message=f"Payment of {invoice.currency} {payment.amount} recorded from GoHighLevel",
+        message=f"Payment of {money(payment.amount, invoice.currency)} recorded from GoHighLevel",
         details={"ghl_invoice_id": ghl_invoice_id, "amount_paid": str(amount_paid)},
     )
     return True

@@ -26,12 +26,13 @@ from integrations.models import AccountCode
 from integrations.selectors import Card, integration_cards
 from integrations.services.backfill import backfill_count, backfill_offered
 from invoicing.models import AuditLog, Invoice, NominalCode, Payment
-from invoicing.money import ZERO, money_text
+from invoicing.money import ZERO
 from invoicing.selectors import owed_invoices
 from invoicing.templatetags.invoicing_tags import audit_label
 from scheduling.models import Appointment
 from scheduling.selectors import appointments_between
 from scheduling.times import day_bounds
+from torqueflow.formatting import money as money_text
 
 from .models import ChecklistDismissal
 

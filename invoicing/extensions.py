@@ -102,6 +102,10 @@ def register_payment_source(key: str, label: str) -> None:
     _payment_sources[key] = label
 
 
+def payment_source_label(key: str) -> str:
+    return _payment_sources.get(key, "")
+
+
 def payment_source_known(key: str) -> bool:
     return key == Payment.MANUAL or key in _payment_sources
 
@@ -113,3 +117,54 @@ def detail_panels(request, invoice: Invoice) -> list[Panel]:
         if computed is not None:
             panels.append(Panel(template_name, computed))
     return panels
+
+
+# Filter chips another app adds to the invoice lists (the hub: sync state per provider).
+# `choices` names the chips for an organisation ([(value, label)], read once per page);
+# `apply` narrows a list to a chip's value, or returns None when the value is not its own.
+FilterChoices = Callable[[Organisation, str], list[tuple[str, str]]]
+FilterApply = Callable[[Organisation, Any, str], Any]
+_list_filters: list[tuple[FilterChoices, FilterApply]] = []
+
+
+def register_list_filter(choices: FilterChoices, apply: FilterApply) -> None:
+    if (choices, apply) not in _list_filters:
+        _list_filters.append((choices, apply))
+
+
+def list_filter_choices(organisation: Organisation, kind: str) -> list[tuple[str, str]]:
+    return [choice for choices, _ in _list_filters for choice in choices(organisation, kind)]
+
+
+def list_filter_apply(organisation: Organisation, invoices, value: str):
+    """The invoices narrowed by the chip `value`; an unknown value leaves them as they are."""
+    for _, apply in _list_filters:
+        narrowed = apply(organisation, invoices, value)
+        if narrowed is not None:
+            return narrowed
+    return invoices
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """An action on the invoices ticked in a list. `run(request, invoices)` does it and
+    returns what to tell the user."""
+
+    key: str
+    label: str
+    capability: str
+    run: Callable[[Any, Sequence[Invoice]], str]
+
+
+BulkActions = Callable[[Organisation, str], list[BulkAction]]
+_bulk_actions: list[BulkActions] = []
+
+
+def register_bulk_actions(source: BulkActions) -> None:
+    if source not in _bulk_actions:
+        _bulk_actions.append(source)
+
+
+def bulk_actions(organisation: Organisation, kind: str) -> list[BulkAction]:
+    """The actions other apps offer on this organisation's list of `kind` invoices."""
+    return [action for source in _bulk_actions for action in source(organisation, kind)]

@@ -179,17 +179,40 @@ class PaymentDeleteForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
+    sort = forms.CharField(required=False, max_length=20)
 
 
 class FilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search")
+    """The invoice lists' filters; a value that does not parse is ignored, not an error page."""
+
+    q = forms.CharField(required=False, label="Search", max_length=200)
     status = forms.ChoiceField(
         required=False, choices=[("", "All statuses"), *Invoice.Status.choices]
     )
+    overdue = forms.BooleanField(required=False)
     # Set by links (the home page's figures), not shown as fields.
     owed = forms.BooleanField(required=False)
-    overdue = forms.BooleanField(required=False)
     paid_since = forms.DateField(required=False)
+    sync = forms.CharField(required=False, max_length=60)
+    date_from = forms.DateField(required=False, label="Issued from")
+    date_to = forms.DateField(required=False, label="Issued to")
+    sort = forms.CharField(required=False, max_length=20)
+
+    def filters_data(self) -> dict:
+        """The valid values only: a bad date or status drops that filter, not the others."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "status": data.get("status") or "",
+            "q": (data.get("q") or "").strip(),
+            "overdue": bool(data.get("overdue")),
+            "owed": bool(data.get("owed")),
+            "paid_since": data.get("paid_since"),
+            "sync": data.get("sync") or "",
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "sort": data.get("sort") or "",
+        }
 
 
 class CustomerForm(forms.ModelForm):

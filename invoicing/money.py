@@ -77,16 +77,3 @@ def too_large(lines: Iterable[PricedLine]) -> bool:
     return max(abs(summed.subtotal), abs(summed.total)) >= MAX_AMOUNT or any(
         abs(line.quantity * line.unit_price) >= MAX_AMOUNT for line in lines
     )
-
-
-CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$", "AUD": "A$", "CAD": "C$", "NZD": "NZ$"}
-
-
-def money_text(amount: Decimal, currency: str) -> str:
-    """An amount as people read it: £1,234.56, -€20.00; a currency without a symbol here
-    keeps its code: CHF 1,234.56."""
-    pennies = to_pennies(amount)
-    sign = "-" if pennies < 0 else ""
-    symbol = CURRENCY_SYMBOLS.get(currency.upper())
-    grouped = f"{abs(pennies):,.2f}"
-    return f"{sign}{symbol}{grouped}" if symbol else f"{sign}{currency.upper()} {grouped}"

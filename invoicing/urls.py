@@ -15,7 +15,11 @@ PURCHASE = {"kind": Invoice.Kind.PURCHASE}
 urlpatterns = [
     path("invoices/", invoices.invoice_list, SALES, name="sales_list"),
     path("invoices/new/", invoices.invoice_new, SALES, name="sales_new"),
+    path("invoices/export.csv", invoices.invoice_export, SALES, name="sales_export"),
+    path("invoices/bulk/", invoices.invoice_bulk, SALES, name="sales_bulk"),
     path("purchases/", invoices.invoice_list, PURCHASE, name="purchase_list"),
+    path("purchases/export.csv", invoices.invoice_export, PURCHASE, name="purchase_export"),
+    path("purchases/bulk/", invoices.invoice_bulk, PURCHASE, name="purchase_bulk"),
     path("purchases/new/", invoices.invoice_new, PURCHASE, name="purchase_new"),
     path("invoices/line-form/", invoices.line_form, name="line_form"),
     path("invoices/line-removed/", invoices.line_removed, name="line_removed"),
@@ -35,7 +39,13 @@ urlpatterns = [
     path(
         "customers/<id:pk>/edit/", parties.party_form, {"party": "customer"}, name="customer_edit"
     ),
+    path(
+        "customers/export.csv", parties.party_export, {"party": "customer"}, name="customer_export"
+    ),
     path("suppliers/", parties.party_list, {"party": "supplier"}, name="supplier_list"),
+    path(
+        "suppliers/export.csv", parties.party_export, {"party": "supplier"}, name="supplier_export"
+    ),
     path("suppliers/new/", parties.party_form, {"party": "supplier"}, name="supplier_new"),
     path(
         "suppliers/<id:pk>/edit/", parties.party_form, {"party": "supplier"}, name="supplier_edit"

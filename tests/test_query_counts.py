@@ -596,3 +596,50 @@ def test_sandbox_outbox_queries_do_not_grow_with_emails(client, org):
     with_many = queries_for(client, reverse("sandbox:outbox"))
 
     assert len(with_many) == len(with_few), "\n".join(with_many)
+
+
+def test_filtered_sorted_invoice_list_and_its_export_do_not_grow_with_rows(owner_client, org):
+    Connection.objects.create(organisation=org, provider="xero", state="active")
+    query = "?sort=-party&status=unpaid&sync=xero:pending&date_from=2020-01-01&q=INV"
+    invoice_type = ContentType.objects.get_for_model(Invoice)
+    connection = Connection.objects.get(organisation=org)
+
+    def add(count):
+        for _ in range(count):
+            invoice = make_invoice(org, customer=CustomerFactory(organisation=org), finalise=True)
+            SyncRecord.objects.create(
+                organisation=org,
+                connection=connection,
+                object_type=invoice_type,
+                object_id=invoice.pk,
+                state="pending",
+            )
+
+    for url in (reverse("invoicing:sales_list") + query, reverse("invoicing:sales_export") + query):
+        Invoice.objects.all().delete()
+        add(3)
+        few = export_queries_for(owner_client, url)
+        add(40)
+        many = export_queries_for(owner_client, url)
+        assert len(many) == len(few), "\n".join(many)
+
+
+def export_queries_for(client, url) -> list[str]:
+    """Like queries_for, and reads a streamed answer to the end inside the count."""
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        assert response.status_code == 200
+        if response.streaming:
+            b"".join(response.streaming_content)
+    return [q["sql"] for q in captured.captured_queries]
+
+
+@pytest.mark.parametrize("name", ["invoicing:customer_list", "invoicing:customer_export"])
+def test_sorted_customer_list_and_export_do_not_grow_with_rows(owner_client, org, name):
+    url = reverse(name) + "?sort=-company&q=a"
+    CustomerFactory.create_batch(3, organisation=org, name="Anna")
+    few = export_queries_for(owner_client, url)
+    CustomerFactory.create_batch(60, organisation=org, name="Anna")
+    many = export_queries_for(owner_client, url)
+    assert len(many) == len(few), "\n".join(many)

@@ -1,6 +1,8 @@
 import json
+import zoneinfo
 
 from django.contrib.messages import get_messages
+from django.utils import timezone
 
 
 class HtmxMessagesMiddleware:
@@ -31,3 +33,23 @@ class HtmxMessagesMiddleware:
         triggers["toasts"] = {"items": toasts}
         response.headers["HX-Trigger"] = json.dumps(triggers)
         return response
+
+
+class OrganisationTimezoneMiddleware:
+    """Dates and times on a signed-in page read in the organisation's time zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        organisation = getattr(request, "organisation", None)
+        if organisation is None:
+            return self.get_response(request)
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(organisation.timezone))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

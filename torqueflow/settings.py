@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.CurrentOrganisationMiddleware",
+    "torqueflow.middleware.OrganisationTimezoneMiddleware",
     "torqueflow.middleware.HtmxMessagesMiddleware",
     # Last, so its lockout page is what the other middleware see as the response.
     "axes.middleware.AxesMiddleware",
@@ -87,6 +88,8 @@ TEMPLATES = [
                 "accounts.context_processors.membership",
                 "crm.context_processors.unread_messages",
             ],
+            # |money, |day and |moment: how every page writes amounts and dates.
+            "builtins": ["torqueflow.templatetags.formatting"],
         },
     },
 ]

@@ -42,6 +42,7 @@ from invoicing.models import Invoice, Payment, PaymentMethod
 from invoicing.services.audit import audit_record
 from invoicing.services.invoices import invoice_void
 from invoicing.services.payments import payment_delete, payment_record
+from torqueflow.formatting import money
 
 from .client import InvoiceState, PaymentState, XeroClient
 
@@ -445,7 +446,8 @@ class _Apply:
         self.invoice = invoice_lock(invoice_id=self.invoice.pk)
         self._log(
             "payment_delete",
-            f"Payment of {self.invoice.currency} {row.amount} deleted in Xero; soft-deleted here",
+            f"Payment of {money(row.amount, self.invoice.currency)} deleted in Xero; "
+            "soft-deleted here",
             payment_id=record.external_id,
         )
 
@@ -465,7 +467,7 @@ class _Apply:
                 )
                 self._log(
                     "payment",
-                    f"Payment of {invoice.currency} {payment.amount} in Xero not recorded: "
+                    f"Payment of {money(payment.amount, invoice.currency)} in Xero not recorded: "
                     f"{reason}",
                     result="failed",
                     payment_id=payment.payment_id,
@@ -484,7 +486,7 @@ class _Apply:
         self.invoice = invoice_lock(invoice_id=invoice.pk)
         self._log(
             "payment",
-            f"Payment of {invoice.currency} {row.amount} recorded from Xero",
+            f"Payment of {money(row.amount, invoice.currency)} recorded from Xero",
             payment_id=payment.payment_id,
         )
 
@@ -493,7 +495,8 @@ class _Apply:
         self.invoice = invoice_lock(invoice_id=self.invoice.pk)
         self._log(
             "payment_delete",
-            f"Payment of {self.invoice.currency} {row.amount} deleted in Xero; soft-deleted here",
+            f"Payment of {money(row.amount, self.invoice.currency)} deleted in Xero; "
+            "soft-deleted here",
             payment_id=row.external_id,
         )
 

@@ -20,6 +20,7 @@ from integrations.models import Connection, SyncActivity, SyncRecord
 from invoicing.locks import invoices_lock
 from invoicing.models import Invoice, Payment
 from invoicing.services.payments import ExternalPayment, payments_record_external
+from torqueflow.formatting import money
 
 from .client import InvoiceState
 from .inbound import PAYMENT_SOURCE, VOIDED, _stale, epoch_ms, xero_sync_method
@@ -127,7 +128,8 @@ def invoices_apply_in_bulk(
                 subject=payment.invoice.number,
                 result="ok",
                 message=(
-                    f"Payment of {payment.invoice.currency} {payment.amount} recorded from Xero"
+                    f"Payment of {money(payment.amount, payment.invoice.currency)} "
+                    "recorded from Xero"
                 ),
                 details={
                     "invoice_id": states[payment.invoice_id].invoice_id,

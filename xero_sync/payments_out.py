@@ -38,6 +38,7 @@ from integrations.services.records import sync_record_write
 from integrations.services.sync import enqueue_push
 from invoicing.models import Invoice, Payment
 from invoicing.services.audit import audit_record
+from torqueflow.formatting import money
 
 from . import mapping
 from .client import Account, PaymentResult, XeroClient
@@ -227,7 +228,7 @@ def payment_payload(payment: Payment, *, invoice_id: str, account: dict[str, str
 
 
 def _describe(payment: Payment, invoice: Invoice) -> str:
-    return f"Payment of {invoice.currency} {payment.amount}"
+    return f"Payment of {money(payment.amount, invoice.currency)}"
 
 
 class Sender:

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 
+from invoicing import extensions
 from invoicing.money import plain as plain_decimal
 
 register = template.Library()
@@ -40,3 +41,9 @@ def audit_label(action: str) -> str:
     if action in AUDIT_LABELS:
         return AUDIT_LABELS[action]
     return action.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+
+
+@register.filter
+def payment_source(key: str) -> str:
+    """Who recorded a payment that came from another system: "xero" → "Xero"."""
+    return extensions.payment_source_label(key)

@@ -1,15 +1,14 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.capabilities import INVOICES_MANAGE, INVOICES_VIEW
 from accounts.permissions import capability_required
-from accounts.selectors import organisation_today
-from invoicing import extensions, selectors
+from invoicing import exports, extensions, listing, selectors
 from invoicing.forms import (
     FilterForm,
     InvoiceForm,
@@ -26,59 +25,144 @@ from invoicing.services.invoices import (
     invoice_update,
     invoice_void,
 )
-from torqueflow.numbers import object_id, plain_int
+from torqueflow.numbers import object_id, object_ids, plain_int
 
-from .common import apply_validation_error, page_number
+from .common import apply_validation_error, page_number, safe_next
 
 PAGE_SIZE = 25
 LIST_URL = {
     Invoice.Kind.SALES: "invoicing:sales_list",
     Invoice.Kind.PURCHASE: "invoicing:purchase_list",
 }
+EXPORT_URL = {
+    Invoice.Kind.SALES: "invoicing:sales_export",
+    Invoice.Kind.PURCHASE: "invoicing:purchase_export",
+}
+
+
+INVOICE_COLUMNS = [
+    listing.Column("Number", "number"),
+    listing.Column("Contact", "party"),
+    listing.Column("Issued", "issued"),
+    listing.Column("Due", "due"),
+    listing.Column("Total", "total", num=True),
+    listing.Column("Paid", "paid", num=True),
+    listing.Column("Status", "status"),
+    listing.Column("Sync"),
+]
+STATUS_CHIPS = [Invoice.Status.DRAFT, Invoice.Status.UNPAID, Invoice.Status.PART_PAID]
+STATUS_CHIPS += [Invoice.Status.PAID, Invoice.Status.VOID]
+BULK_MAX = 200
+
+
+def _filters(query) -> selectors.InvoiceFilters:
+    return selectors.InvoiceFilters(**FilterForm(query).filters_data())
+
+
+def _chips(request, query, kind: str) -> list[listing.Chip]:
+    chips = [listing.toggle_chip(query, "Overdue", "overdue", "on")]
+    chips += [listing.toggle_chip(query, s.label, "status", s.value) for s in STATUS_CHIPS]
+    chips += [
+        listing.toggle_chip(query, label, "sync", value)
+        for value, label in extensions.list_filter_choices(request.organisation, kind)
+    ]
+    return chips
 
 
 @capability_required(INVOICES_VIEW)
 @require_GET
 def invoice_list(request, kind: str):
-    filter_form = FilterForm(request.GET)
-    filters = selectors.InvoiceFilters()
-    if filter_form.is_valid():
-        data = filter_form.cleaned_data
-        filters = selectors.InvoiceFilters(
-            status=data["status"],
-            q=data["q"].strip(),
-            owed=data["owed"],
-            overdue_before=organisation_today(request.organisation) if data["overdue"] else None,
-            paid_since=data["paid_since"],
-        )
+    params = listing.clean_query(request.GET)
+    filters = _filters(params)
     invoices = selectors.invoice_list(organisation=request.organisation, kind=kind, filters=filters)
     page = Paginator(invoices, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
     badges = extensions.badges_for(request.organisation, page.object_list)
     for invoice in page.object_list:
         invoice.badges = badges.get(invoice.pk, [])
-    query = request.GET.copy()
+    query = params.copy()
     query.pop("page", None)
+    sort = selectors.sort_key(filters.sort, selectors.INVOICE_SORTS, "")
+    columns = INVOICE_COLUMNS.copy()
+    columns[1] = listing.Column("Customer" if kind == Invoice.Kind.SALES else "Supplier", "party")
+    actions = [
+        action
+        for action in extensions.bulk_actions(request.organisation, kind)
+        if request.membership.can(action.capability)
+    ]
     template = "invoicing/invoice_list.html"
-    if request.htmx and request.htmx.target == "invoice-table":
-        template += "#invoice-table"
-    return render(
+    if request.htmx and request.htmx.target == "invoice-results":
+        template += "#invoice-results"
+    response = render(
         request,
         template,
         {
             "kind": kind,
             "page": page,
-            "filter_form": filter_form,
+            "filters": filters,
             "query": query.urlencode(),
+            "headers": listing.sort_headers(params, columns, sort),
+            "chips": _chips(request, params, kind),
+            "actions": actions,
+            "export_url": reverse(EXPORT_URL[kind]) + listing.with_params(params),
             "title": "Invoices" if kind == Invoice.Kind.SALES else "Purchases",
             "narrowed_to": _narrowed_to(filters),
         },
     )
+    return listing.replace_url(request, response, params)
+
+
+def _csv_response(rows, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@capability_required(INVOICES_VIEW)
+@require_GET
+def invoice_export(request, kind: str):
+    """Every invoice the list's filters keep, in the list's order, as CSV."""
+    invoices = selectors.invoice_list(
+        organisation=request.organisation,
+        kind=kind,
+        filters=_filters(listing.clean_query(request.GET)),
+    )
+    name = "invoices" if kind == Invoice.Kind.SALES else "purchases"
+    return _csv_response(exports.invoice_rows(invoices), f"{name}.csv")
+
+
+@capability_required(INVOICES_VIEW)
+@require_POST
+def invoice_bulk(request, kind: str):
+    """An action on the invoices ticked in a list. Ids of another organisation's invoices,
+    or of the other kind, are ignored."""
+    ids = object_ids(request.POST.getlist("invoice"))[:BULK_MAX]
+    back = safe_next(request) or reverse(LIST_URL[kind])
+    invoices = selectors.invoice_list(organisation=request.organisation, kind=kind).filter(
+        pk__in=ids
+    )
+    action_key = request.POST.get("action", "")
+    if action_key == "export":
+        name = "invoices" if kind == Invoice.Kind.SALES else "purchases"
+        return _csv_response(exports.invoice_rows(invoices), f"{name}-selected.csv")
+    action = next(
+        (a for a in extensions.bulk_actions(request.organisation, kind) if a.key == action_key),
+        None,
+    )
+    if action is None:
+        messages.error(request, "That action is not available.")
+        return redirect(back)
+    if not request.membership.can(action.capability):
+        raise PermissionDenied("You do not have permission to do that.")
+    chosen = list(invoices)
+    if not chosen:
+        messages.error(request, "Choose at least one invoice.")
+        return redirect(back)
+    messages.success(request, action.run(request, chosen))
+    return redirect(back)
 
 
 def _narrowed_to(filters: selectors.InvoiceFilters) -> str:
     """What a link (a home page figure) narrowed the list to, said above the table."""
-    if filters.overdue_before:
-        return "Overdue"
     if filters.owed:
         return "Unpaid and part paid"
     if filters.paid_since:

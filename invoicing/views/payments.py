@@ -8,6 +8,7 @@ from accounts.permissions import capability_required
 from invoicing import selectors
 from invoicing.forms import PaymentDeleteForm, PaymentForm
 from invoicing.services.payments import payment_delete, payment_record
+from torqueflow.formatting import money
 
 from .common import apply_validation_error
 
@@ -22,7 +23,10 @@ def payment_new(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             payment_record(invoice=invoice, actor=request.user, **form.cleaned_data)
-            messages.success(request, f"Payment of {form.cleaned_data['amount']} recorded.")
+            messages.success(
+                request,
+                f"Payment of {money(form.cleaned_data['amount'], invoice.currency)} recorded.",
+            )
             return redirect("invoicing:invoice_detail", pk=invoice.pk)
         except ValidationError as error:
             apply_validation_error(form, error)

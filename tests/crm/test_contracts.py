@@ -211,7 +211,7 @@ def test_mark_signed_form_reads_the_time_in_the_organisations_time_zone(owner_cl
     assert contract.status == "signed"
     assert contract.signed_at == datetime.datetime(2026, 1, 15, 19, 30, tzinfo=datetime.UTC)
     detail = visible_text(owner_client.get(response.url))
-    assert "Signed 15 Jan 2026 14:30 by Ana Costa" in detail
+    assert "Signed 15 Jan 2026, 14:30 by Ana Costa" in detail
 
 
 def test_mark_signed_form_refuses_missing_fields_beside_them(owner_client, org):

@@ -42,7 +42,7 @@ def test_the_page_shows_contacts_invoices_and_quotes_in_that_order(staff_client,
     assert section_keys(response)[:3] == ["contacts", "invoices", "quotes"]
     assert "Maya Chen Primary Studio Director" in page
     assert "07911 123456" in page and "020 7946 0322" in page
-    assert f"{invoice.number} {invoice.issue_date:%-d %b %Y} GBP 120.00 Unpaid" in page
+    assert f"{invoice.number} {invoice.issue_date:%-d %b %Y} £120.00 Unpaid" in page
     assert f"{quote.number}" in page and "Sent" in page
     assert page.count("INV-") == 1
 

@@ -63,7 +63,7 @@ def test_staff_accepts_a_sent_quote_and_converts_it_to_a_draft_invoice(demo, log
         page.get_by_text(re.compile(r"QU-0001 converted: draft INV-\d{4} created\."))
     ).to_be_visible()
     expect(page.get_by_text("Column radiator, supply and fit")).to_be_visible()
-    expect(page.locator(".totals-card")).to_contain_text("GBP 918.00")
+    expect(page.locator(".totals-card")).to_contain_text("£918.00")
     expect(page.get_by_text("Quote QU-0001")).to_be_visible()
 
 

@@ -30,14 +30,14 @@ def test_paid_in_xero_shows_part_paid_then_paid(demo, login, sandbox, celery_wor
     page.goto(invoice_url)
     wait_for_status(page, "Part paid")
     expect(page.locator("#payments")).to_contain_text("Xero Sync")
-    expect(page.locator(".totals-card")).to_contain_text("GBP 50.00")
+    expect(page.locator(".totals-card")).to_contain_text("£50.00")
 
     page.goto("/sandbox/xero/")
     sandbox_row(page, "INV-0001").get_by_role("button", name="Pay in full").click()
     page.goto(invoice_url)
     wait_for_status(page, "Paid")
     expect(page.locator("#payments tbody tr")).to_have_count(2)
-    expect(page.locator(".totals-card")).to_contain_text("GBP 0.00")
+    expect(page.locator(".totals-card")).to_contain_text("£0.00")
 
 
 def test_gohighlevel_connect_push_send_link_and_get_paid(demo, login, sandbox, celery_worker):

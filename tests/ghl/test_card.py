@@ -253,7 +253,7 @@ def test_connected_card(owner_client, connection):
     assert '<span class="badge badge-green">Connected</span>' in card
     assert LOCATION_ID in words
     connected_at = timezone.localtime(connection.connected_at)
-    assert f"Connected {connected_at:%-d %b %Y %H:%M}" in words
+    assert f"Connected {connected_at:%-d %b %Y, %H:%M}" in words
     assert "Invoices Synced 0" in words
     assert "Last Sync Never" in words
     assert "Auto-push Invoices" in words

@@ -10,8 +10,8 @@ from django.utils import timezone
 from home import selectors
 from integrations.models import AccountCode, Connection
 from invoicing.models import Invoice
-from invoicing.money import money_text
 from invoicing.services.invoices import invoice_void
+from torqueflow.formatting import money as money_text
 
 from ..conftest import make_member
 from ..factories import NominalCodeFactory, make_appointment, make_invoice, make_payment

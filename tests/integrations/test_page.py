@@ -135,7 +135,7 @@ def test_connected_card_shows_the_account_and_controls(owner_client, make_connec
     assert '<span class="badge badge-green">Connected</span>' in card
     assert "Alpha Heating (Example)" in words
     assert "Account ID loc-42" in words
-    assert "Connected 4 Mar 2026 09:30" in words
+    assert "Connected 4 Mar 2026, 09:30" in words
     assert "Invoices Synced 0" in words
     assert "Last Sync Never" in words
     assert "Push invoices when finalised" in words
@@ -152,7 +152,7 @@ def test_connected_card_shows_sync_counts_once_pushed(owner_client, make_connect
     words = plain(card_html(owner_client.get(INDEX)))
 
     assert "Invoices Synced 12" in words
-    assert "Last Sync 5 Mar 2026 14:05" in words
+    assert "Last Sync 5 Mar 2026, 14:05" in words
 
 
 def test_toggles_show_their_saved_values(owner_client, make_connection, org):

@@ -167,12 +167,12 @@ def test_htmx_filter_request_gets_only_the_table(owner_client, listed):
     response = owner_client.get(
         SALES_LIST,
         {"status": "paid"},
-        headers={"HX-Request": "true", "HX-Target": "invoice-table"},
+        headers={"HX-Request": "true", "HX-Target": "invoice-results"},
     )
 
     page = text(response)
     assert response.status_code == 200
-    assert page.lstrip().startswith('<div id="invoice-table"')
+    assert page.lstrip().startswith('<div id="invoice-results"')
     assert "<html" not in page
     assert 'class="filters"' not in page
     assert rows_in(page) == ["INV-0004"]
@@ -533,7 +533,7 @@ def test_the_detail_page_shows_history_with_actors(owner_client, org, owner):
 
     assert "Created by owner@alpha.test" in page
     assert "Finalised by owner@alpha.test" in page
-    assert "Payment recorded (30.00) by Torqueflow" in page
+    assert "Payment recorded (£30.00) by Torqueflow" in page
 
 
 # Payments
@@ -556,7 +556,7 @@ def test_record_a_payment(owner_client, org, owner):
     invoice.refresh_from_db()
     assert invoice.status == Invoice.Status.PART_PAID
     page = text(owner_client.get(response.url))
-    assert "Payment of 20.00 recorded." in page
+    assert "Payment of £20.00 recorded." in page
     assert "Part paid" in page
 
 
@@ -674,8 +674,8 @@ def test_deleted_payments_stay_listed_but_not_counted(owner_client, org):
     page = text(owner_client.get(detail_url(invoice)))
 
     assert "Deleted" in page and "Wrong invoice" in page
-    assert "GBP 0.00" in page  # paid
-    assert "GBP 120.00" in page  # balance due
+    assert "£0.00" in page  # paid
+    assert "£120.00" in page  # balance due
 
 
 # htmx: adding and removing line rows

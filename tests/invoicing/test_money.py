@@ -125,7 +125,7 @@ def test_four_decimal_unit_price_is_kept_and_shown(org, owner_client):
     assert invoice.total == D("1.49")
     page = text(owner_client.get(detail_url(invoice)))
     assert "0.1235" in page
-    assert "GBP 1.49" in page
+    assert "£1.49" in page
 
 
 @pytest.mark.django_db

@@ -249,7 +249,7 @@ def test_on_a_payment_recorded_here_is_created_in_xero_once(invoice, connection,
     record = record_of(connection, invoice)
     assert record.state == SyncRecord.State.SYNCED
     assert SyncActivity.objects.filter(
-        connection=connection, action="payment_out", message="Payment of GBP 50.00 sent to Xero"
+        connection=connection, action="payment_out", message="Payment of £50.00 sent to Xero"
     ).exists()
 
     # Pushed again, and pressed Sync now: the payment is not created a second time.
@@ -404,7 +404,7 @@ def test_a_refused_payment_fails_the_badge_with_xeros_reason(
 
     record = record_of(connection, invoice)
     assert record.state == SyncRecord.State.FAILED
-    assert record.reason_text == f"Payment of GBP 50.00 not sent to Xero: {message}"
+    assert record.reason_text == f"Payment of £50.00 not sent to Xero: {message}"
     assert record.next_attempt_at is None  # no retries on its own
     assert put.call_count == 1
 

@@ -345,7 +345,7 @@ def test_the_first_run_costs_a_few_queries_per_change(org, nominal, connection, 
     assert AuditLog.objects.filter(action="payment.recorded").count() == 50
     lines = SyncActivity.objects.filter(action="payment", result="ok")
     assert lines.count() == 50
-    assert lines.first().message == "Payment of GBP 50.00 recorded from Xero"
+    assert lines.first().message == "Payment of £50.00 recorded from Xero"
     # And a second run finds it all applied.
     assert queries_to_reconcile([]) <= 20
 

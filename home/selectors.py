@@ -96,7 +96,7 @@ def overdue(*, organisation: Organisation, today: datetime.date) -> MoneyFigure:
     return _invoice_figure(
         owed_invoices(organisation=organisation).filter(due_date__lt=today),
         organisation,
-        _sales_list(overdue="1"),
+        _sales_list(overdue="on"),
     )
 
 

@@ -70,7 +70,7 @@ def test_overdue_counts_owed_invoices_due_before_the_organisations_today(org):
 
     assert amounts(overdue) == {"GBP": Decimal("100.00"), "EUR": Decimal("75.00")}
     assert overdue.count == 2
-    assert overdue.url == "/invoices/?overdue=1"
+    assert overdue.url == "/invoices/?overdue=on"
 
 
 def test_overdue_turns_at_midnight_where_the_organisation_is(org):
@@ -220,7 +220,7 @@ def test_checklist_ticks_each_step_from_what_the_organisation_has_done(org):
 def test_money_reads_with_its_symbol_and_grouping():
     assert money_text(Decimal("1234.5"), "GBP") == "£1,234.50"
     assert money_text(Decimal("-20"), "EUR") == "-€20.00"
-    assert money_text(Decimal("1000000"), "CHF") == "CHF 1,000,000.00"
+    assert money_text(Decimal("1000000"), "CHF") == "CHF\xa01,000,000.00"
 
 
 def test_a_message_reads_as_a_message_on_the_customers_page(org):

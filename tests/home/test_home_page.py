@@ -42,7 +42,7 @@ def test_owner_sees_the_figures_each_linked_to_its_list(owner_client, org, other
     assert "Overdue £1,234.56 €50.00 2 invoices" in page
     assert "Paid this month £100.00 1 payment" in page
     assert "9,999" not in page
-    assert 'href="/invoices/?overdue=1"' in html
+    assert 'href="/invoices/?overdue=on"' in html
     assert 'href="/invoices/?owed=1"' in html
     assert "Invoiced and paid, last 12 weeks" in page
     assert "Get started" in page  # nothing connected yet
@@ -54,11 +54,15 @@ def test_the_overdue_link_lists_the_overdue_invoices_only(owner_client, org):
     paid = overdue_invoice(org)
     make_payment(paid, "100.00")
 
-    page = visible_text(owner_client.get(reverse("invoicing:sales_list") + "?overdue=1"))
+    response = owner_client.get(reverse("invoicing:sales_list") + "?overdue=on")
+    page = visible_text(response)
 
     assert late.number in page
     assert on_time.number not in page and paid.number not in page
-    assert "Overdue Show all invoices" in page
+    # The list's own Overdue chip is on, and a click takes it off.
+    assert 'href="?" aria-current="true" title="Remove this filter">Overdue' in (
+        response.content.decode()
+    )
 
 
 def test_the_owed_and_paid_links_list_what_the_figures_count(owner_client, org):
@@ -185,8 +189,8 @@ def test_searching_the_overdue_list_keeps_it_overdue(owner_client, org):
     late = overdue_invoice(org, reference="Boiler")
     on_time = current_invoice(org, reference="Boiler")
 
-    response = owner_client.get("/invoices/?overdue=1&q=Boiler")
+    response = owner_client.get("/invoices/?overdue=on&q=Boiler")
     page = visible_text(response)
 
     assert late.number in page and on_time.number not in page
-    assert '<input type="hidden" name="overdue" value="1">' in response.content.decode()
+    assert '<input type="hidden" name="overdue" value="on">' in response.content.decode()

@@ -76,7 +76,10 @@ def test_owner_sends_earlier_invoices_to_xero_and_sees_the_figures(
     expect(figures).to_have_text(f"{chosen - 1} sent, 1 failed", timeout=POLL)
     page.reload()
     expect(page.locator(".backfill-figures")).to_have_text(f"{chosen - 1} sent, 1 failed")
-    expect(page.locator("#backfill-xero")).to_contain_text("Send 1 earlier invoice to Xero")
+    left = earlier - chosen
+    expect(page.locator("#backfill-xero")).to_contain_text(
+        f"Send {left} earlier invoice{'s' if left > 1 else ''} to Xero"
+    )
 
     page.locator(".backfill-figures").get_by_role("link", name="1 failed").click()
     expect(page.get_by_role("heading", name="Failed Xero syncs")).to_be_visible()

@@ -23,7 +23,9 @@ def main(base: str, suffix: str) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for size, (width, height) in SIZES.items():
-            context = browser.new_context(base_url=base, viewport={"width": width, "height": height})
+            context = browser.new_context(
+                base_url=base, viewport={"width": width, "height": height}
+            )
             page = context.new_page()
             page.goto("/accounts/login/")
             page.get_by_label("Email").fill("owner@demo.test")

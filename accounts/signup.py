@@ -8,7 +8,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -69,7 +69,6 @@ def _send_verification(*, verification: EmailVerification, base_url: str) -> Non
     )
 
 
-@transaction.atomic
 def signup(
     *,
     business_name: str,
@@ -86,22 +85,46 @@ def signup(
     address that already has an account, change nothing, email that address a warning and
     return None."""
     email = email.strip().lower()
-    if email_registered(email):
-        email_send(
-            to=email,
-            template="signup_attempt",
-            context={"login_link": base_url.rstrip("/") + reverse("accounts:login")},
-        )
-        return None
+    if not email_registered(email):
+        try:
+            return _organisation_start(
+                business_name=business_name.strip(),
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+                email=email,
+                password=password,
+                country=country,
+                currency=currency,
+                timezone_name=timezone_name,
+                base_url=base_url,
+            )
+        except IntegrityError:
+            pass  # the same address signed up a moment ago: it is registered now
+    email_send(
+        to=email,
+        template="signup_attempt",
+        context={"login_link": base_url.rstrip("/") + reverse("accounts:login")},
+    )
+    return None
+
+
+@transaction.atomic
+def _organisation_start(
+    *,
+    business_name: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str,
+    country: str,
+    currency: str,
+    timezone_name: str,
+    base_url: str,
+) -> AbstractBaseUser:
     organisation = organisation_create(
-        name=business_name.strip(),
-        default_currency=currency,
-        timezone=timezone_name,
-        country=country,
+        name=business_name, default_currency=currency, timezone=timezone_name, country=country
     )
-    user = user_create(
-        email=email, password=password, first_name=first_name.strip(), last_name=last_name.strip()
-    )
+    user = user_create(email=email, password=password, first_name=first_name, last_name=last_name)
     membership_add(user=user, organisation=organisation, role_key=OWNER)
     verification = EmailVerification.objects.create(user=user)
     _send_verification(verification=verification, base_url=base_url)

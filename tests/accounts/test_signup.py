@@ -257,3 +257,16 @@ def test_the_outbox_shows_the_emails_sent(client, db, path, settings):
     outbox = visible_text(Client().get("/sandbox/outbox/"))
 
     assert subject in outbox
+
+
+def test_two_sign_ups_with_one_address_at_once_make_one_account(client, db, monkeypatch):
+    """The second finds the address free, then loses the race for it on the unique username."""
+    sign_up(Client(), email="race@example.test")
+    monkeypatch.setattr("accounts.signup.email_registered", lambda email: False)
+
+    response = sign_up(client, email="race@example.test", business_name="Second Ltd")
+
+    assert "Check your email" in visible_text(response)
+    assert not Organisation.objects.filter(name="Second Ltd").exists()
+    assert get_user_model().objects.filter(email="race@example.test").count() == 1
+    assert Email.objects.filter(to="race@example.test", template="signup_attempt").exists()

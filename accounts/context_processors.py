@@ -1,5 +1,8 @@
 from functools import cached_property
 
+from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
 from .capabilities import CAPABILITIES
 from .selectors import memberships_for_user
 
@@ -37,4 +40,12 @@ def membership(request):
         "current_organisation": getattr(request, "organisation", None),
         "can": _Capabilities(current),
         "user_memberships": _Memberships(request.user),
+        "signup_open": settings.SIGNUP_OPEN,
+        "email_unverified": SimpleLazyObject(lambda: _email_unverified(request)),
     }
+
+
+def _email_unverified(request) -> bool:
+    from .signup import banner_pending
+
+    return banner_pending(request)

@@ -75,3 +75,85 @@ class InvitationSignUpForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    import phonenumbers
+    from phonenumbers.geocoder import _region_display_name
+
+    names = {code: _region_display_name(code, "en") for code in phonenumbers.SUPPORTED_REGIONS}
+    return sorted(((code, name or code) for code, name in names.items()), key=lambda c: c[1])
+
+
+def _timezone_choices() -> list[tuple[str, str]]:
+    from zoneinfo import available_timezones
+
+    return [(name, name.replace("_", " ")) for name in sorted(available_timezones())]
+
+
+class SignUpForm(forms.Form):
+    """A business starting its own organisation. `website` is a honeypot: hidden from people,
+    filled in by bots."""
+
+    business_name = forms.CharField(label="Business name", max_length=200)
+    first_name = forms.CharField(label="Your first name", max_length=150)
+    last_name = forms.CharField(label="Your last name", max_length=150, required=False)
+    email = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    country = forms.ChoiceField(label="Country", initial="GB")
+    currency = forms.CharField(
+        label="Currency",
+        max_length=3,
+        min_length=3,
+        required=False,
+        help_text="Three letters, such as GBP. Left empty, the country's usual currency.",
+    )
+    timezone = forms.ChoiceField(label="Time zone", required=False)
+    website = forms.CharField(
+        label="Leave this empty",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["country"].choices = _country_choices()
+        self.fields["timezone"].choices = [
+            ("", "The country's usual time zone"),
+            *_timezone_choices(),
+        ]
+
+    def clean(self):
+        from .signup import COUNTRY_DEFAULTS
+
+        cleaned = super().clean()
+        country = cleaned.get("country")
+        if country:
+            currency, zone = COUNTRY_DEFAULTS.get(country, ("", ""))
+            cleaned["currency"] = (cleaned.get("currency") or currency).upper()
+            cleaned["timezone"] = cleaned.get("timezone") or zone
+            if not cleaned["currency"].isalpha() or len(cleaned["currency"]) != 3:
+                self.add_error("currency", "Choose the currency you invoice in, such as GBP.")
+            if not cleaned["timezone"]:
+                self.add_error("timezone", "Choose your time zone.")
+        password = cleaned.get("password")
+        if password:
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model()(
+                email=cleaned.get("email", ""),
+                username=cleaned.get("email", ""),
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+            )
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned

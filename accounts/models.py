@@ -145,3 +145,23 @@ class Invitation(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+EMAIL_VERIFICATION_VALID_FOR = datetime.timedelta(hours=72)
+
+
+class EmailVerification(models.Model):
+    """A sign-up's email address waiting to be proved. Only people who signed up have a row:
+    invited members proved their address by following the invitation's link, and accounts
+    made before sign-up existed count as verified."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_verification"
+    )
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} ({'verified' if self.verified_at else 'waiting'})"

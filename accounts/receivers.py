@@ -41,3 +41,13 @@ def login_succeeded_reset_failures(sender, request, user, **kwargs) -> None:
     ip_address = get_client_ip_address(request)
     if username and ip_address:  # both, or axes' reset would clear far more
         axes_reset(ip=ip_address, username=username)
+
+
+@receiver(user_logged_in, dispatch_uid="accounts_email_verification_flag")
+def email_verification_flag(sender, request, user, **kwargs) -> None:
+    """Remember in the session that this user's email is still to be verified, so pages ask
+    the database about it only for those users (see accounts.signup.banner_pending)."""
+    from .signup import UNVERIFIED_SESSION_KEY, email_verification_pending
+
+    if request is not None and email_verification_pending(user):
+        request.session[UNVERIFIED_SESSION_KEY] = True

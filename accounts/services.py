@@ -15,10 +15,16 @@ security_log = logging.getLogger("accounts.security")
 
 @transaction.atomic
 def organisation_create(
-    *, name: str, default_currency: str = "GBP", timezone: str = "Europe/London"
+    *,
+    name: str,
+    default_currency: str = "GBP",
+    timezone: str = "Europe/London",
+    country: str = "GB",
 ) -> Organisation:
     """Create an organisation with its default roles (Owner, Staff, Accountant)."""
-    organisation = Organisation(name=name, default_currency=default_currency, timezone=timezone)
+    organisation = Organisation(
+        name=name, default_currency=default_currency, timezone=timezone, country=country
+    )
     organisation.full_clean()
     organisation.save()
     for key, (role_name, capabilities) in DEFAULT_ROLES.items():

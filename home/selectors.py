@@ -14,18 +14,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.db.models import Count, F, Sum
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts.capabilities import CRM_VIEW, INTEGRATIONS_MANAGE, INVOICES_VIEW
-from accounts.models import Membership, Organisation
+from accounts.models import Invitation, Membership, Organisation
 from accounts.selectors import organisation_today
 from integrations import registry
-from integrations.models import AccountCode
 from integrations.selectors import Card, integration_cards
 from integrations.services.backfill import backfill_count, backfill_offered
-from invoicing.models import AuditLog, Invoice, NominalCode, Payment
+from invoicing.models import AuditLog, Customer, Invoice, Payment
 from invoicing.money import ZERO
 from invoicing.selectors import owed_invoices
 from invoicing.templatetags.invoicing_tags import audit_label
@@ -370,47 +369,40 @@ class ChecklistStep:
     url: str
 
 
-def _codes_mapped(organisation: Organisation, provider_keys: list[str]) -> bool:
-    """Every nominal code has an account in each connected accounting system."""
-    codes = NominalCode.objects.for_org(organisation)
-    for key in provider_keys:
-        mapped = AccountCode.objects.filter(
-            organisation=organisation, provider=key, nominal_code=OuterRef("pk")
-        ).exclude(code="")
-        if codes.exclude(Exists(mapped)).exists():
-            return False
-    return bool(provider_keys) and codes.exists()
+def _team_invited(organisation: Organisation) -> bool:
+    """Someone besides the first member joined, or an invitation went out."""
+    return (
+        Membership.objects.filter(organisation=organisation).count() > 1
+        or Invitation.objects.filter(organisation=organisation, revoked_at__isnull=True).exists()
+    )
 
 
 def first_run_checklist(
     *, organisation: Organisation, cards: Iterable[Card]
 ) -> list[ChecklistStep] | None:
-    """The three first steps, each ticked from what the organisation has done; None once
+    """The four first steps, each ticked from what the organisation has done; None once
     all are done or the checklist was dismissed."""
     if ChecklistDismissal.objects.filter(organisation=organisation).exists():
         return None
-    accounting = [
-        card.provider.key
-        for card in cards
-        if card.active and not card.error and card.provider.account_codes is not None
-    ]
+    accounting = any(
+        card.active and not card.error and card.provider.account_codes is not None for card in cards
+    )
     steps = [
+        ChecklistStep("Connect your accounting", accounting, reverse("integrations:index")),
         ChecklistStep(
-            "Connect an accounting system", bool(accounting), reverse("integrations:index")
+            "Add your first customer",
+            Customer.objects.for_org(organisation).exists(),
+            reverse("invoicing:customer_new"),
         ),
         ChecklistStep(
-            "Map nominal codes",
-            _codes_mapped(organisation, accounting),
-            reverse("settings_nominal_codes"),
-        ),
-        ChecklistStep(
-            "Send a first invoice",
+            "Send your first invoice",
             Invoice.objects.for_org(organisation)
             .filter(kind=Invoice.Kind.SALES)
             .exclude(status__in=(Invoice.Status.DRAFT, Invoice.Status.VOID))
             .exists(),
             reverse("invoicing:sales_new"),
         ),
+        ChecklistStep("Invite your team", _team_invited(organisation), reverse("settings_team")),
     ]
     return None if all(step.done for step in steps) else steps
 

@@ -18,12 +18,19 @@ from .auth import Credentials, NoAuth
 from .errors import CredentialsRejected, IntegrationError
 from .services.credentials import credentials_connect
 from .services.features import feature_disable, feature_enable
-from .views import _card_response, _page_url, _provider, manage_integrations
+from .views import (
+    _card_response,
+    _page_url,
+    _provider,
+    manage_integrations,
+    verified_email_required,
+)
 
 logger = logging.getLogger(__name__)
 
 
 @manage_integrations
+@verified_email_required
 @sensitive_post_parameters()
 @require_http_methods(["GET", "POST"])
 def credentials(request, provider: str):
@@ -75,6 +82,7 @@ def credentials(request, provider: str):
 
 
 @manage_integrations
+@verified_email_required
 @require_POST
 def enable(request, provider: str):
     provider = _provider(provider, NoAuth)

@@ -5,6 +5,7 @@ and their messages as toasts; the same URLs work as plain form posts without JS.
 """
 
 import logging
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.capabilities import INTEGRATIONS_ACTIVITY_VIEW, INTEGRATIONS_MANAGE
 from accounts.permissions import capability_required
+from accounts.signup import VERIFY_TO_CONNECT, email_verification_pending
 
 from . import registry, selectors
 from .auth import AuthKind, NoAuth, OAuth2
@@ -42,6 +44,19 @@ PAGE = "integrations/index.html"
 manage_integrations = capability_required(
     INTEGRATIONS_MANAGE, message=PERMISSION_MESSAGE, redirect_to="settings_index"
 )
+
+
+def verified_email_required(view):
+    """Connecting a provider waits until the signed-in person has verified their email."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if email_verification_pending(request.user):
+            messages.error(request, VERIFY_TO_CONNECT)
+            return _back_to_page(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _provider(key: str, kind: type[AuthKind] | None = None) -> registry.Provider:
@@ -140,6 +155,7 @@ def integration_card(request, provider: str):
 
 
 @manage_integrations
+@verified_email_required
 @require_POST
 def connect(request, provider: str):
     provider = _provider(provider, OAuth2)

@@ -643,3 +643,22 @@ def test_sorted_customer_list_and_export_do_not_grow_with_rows(owner_client, org
     CustomerFactory.create_batch(60, organisation=org, name="Anna")
     many = export_queries_for(owner_client, url)
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_the_verify_your_email_banner_asks_only_for_people_who_signed_up(owner_client, client):
+    def verification_queries(sql: list[str]) -> int:
+        return sum("accounts_emailverification" in query for query in sql)
+
+    assert verification_queries(queries_for(owner_client, "/")) == 0
+
+    client.post(
+        "/signup/",
+        {
+            "business_name": "New Business",
+            "first_name": "Nia",
+            "email": "nia@new.test",
+            "password": "plum tree harbour 42",
+            "country": "GB",
+        },
+    )
+    assert verification_queries(queries_for(client, "/")) == 1

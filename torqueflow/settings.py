@@ -163,6 +163,10 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip_address"
 AXES_IPWARE_PROXY_COUNT = env.int("LOGIN_TRUSTED_PROXIES", default=0)
 LOGIN_URL = "accounts:login"
+# Off for a private installation: no "Sign up" link, and /signup/ says sign-up is closed.
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+# Password reset links (Django's) work for three days, like a verification link.
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 72
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 

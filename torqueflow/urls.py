@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import team_views
+from accounts import signup_views, team_views
 from accounts.views import settings_index, settings_security
 from home.views import home
 from integrations.webhook_views import webhook_receive
@@ -14,6 +14,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("home/", include("home.urls")),
     path("accounts/", include("accounts.urls")),
+    path("signup/", signup_views.signup_view, name="signup"),
+    path("signup/check-email/", signup_views.signup_check_email, name="signup_check_email"),
     path("settings/", settings_index, name="settings_index"),
     path("settings/security/", settings_security, name="settings_security"),
     path("settings/team/", team_views.team, name="settings_team"),

@@ -48,9 +48,9 @@ def test_owner_reads_the_figures_follows_overdue_and_dismisses_the_checklist(dem
     expect(page.get_by_role("heading", name="Recent activity")).to_be_visible()
     expect(page.get_by_role("heading", name="Appointments")).to_be_visible()
     checklist = page.locator(".checklist")
-    expect(checklist.get_by_role("link", name="Connect an accounting system")).to_be_visible()
-    expect(checklist.get_by_role("link", name="Send a first invoice")).to_have_count(0)
-    expect(checklist).to_contain_text("Send a first invoice")  # ticked: the demo has sent some
+    expect(checklist.get_by_role("link", name="Connect your accounting")).to_be_visible()
+    expect(checklist.get_by_role("link", name="Send your first invoice")).to_have_count(0)
+    expect(checklist).to_contain_text("Send your first invoice")  # ticked: the demo has sent some
 
     # On a phone the home page fits the screen.
     page.set_viewport_size({"width": 390, "height": 844})

@@ -7,14 +7,15 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.models import Invitation, Role
 from home import selectors
-from integrations.models import AccountCode, Connection
+from integrations.models import Connection
 from invoicing.models import Invoice
 from invoicing.services.invoices import invoice_void
 from torqueflow.formatting import money as money_text
 
 from ..conftest import make_member
-from ..factories import NominalCodeFactory, make_appointment, make_invoice, make_payment
+from ..factories import make_appointment, make_invoice, make_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -195,26 +196,55 @@ def test_sync_health_counts_and_offers_the_earlier_invoices(org):
 def test_checklist_ticks_each_step_from_what_the_organisation_has_done(org):
     from integrations.selectors import integration_cards
 
+    from ..factories import CustomerFactory
+
     def steps():
         result = selectors.first_run_checklist(
             organisation=org, cards=integration_cards(organisation=org)
         )
-        return None if result is None else [step.done for step in result]
+        return None if result is None else [(step.label, step.done) for step in result]
 
-    code = NominalCodeFactory(organisation=org, xero_account_code="")
-    assert steps() == [False, False, False]
+    owner = make_member(org, "owner")
+    assert steps() == [
+        ("Connect your accounting", False),
+        ("Add your first customer", False),
+        ("Send your first invoice", False),
+        ("Invite your team", False),
+    ]
 
     Connection.objects.create(
         organisation=org, provider="xero", state="active", connected_at=timezone.now()
     )
-    assert steps() == [True, False, False]
-
-    AccountCode.objects.create(organisation=org, nominal_code=code, provider="xero", code="200")
+    CustomerFactory(organisation=org)
     invoice(org, "10.00", finalise=False)
-    assert steps() == [True, True, False]
+    assert [done for _, done in steps()] == [True, True, False, False]
 
     invoice(org, "10.00")
+    assert [done for _, done in steps()] == [True, True, True, False]
+
+    Invitation.objects.create(
+        organisation=org,
+        email="new@example.test",
+        role=Role.objects.get(organisation=org, key="staff"),
+        token_hash="x" * 64,
+        invited_by=owner,
+    )
     assert steps() is None  # all done: hidden
+
+
+def test_a_revoked_invitation_does_not_tick_invite_your_team_but_a_second_member_does(org):
+    make_member(org, "owner")
+    Invitation.objects.create(
+        organisation=org,
+        email="new@example.test",
+        role=Role.objects.get(organisation=org, key="staff"),
+        token_hash="y" * 64,
+        revoked_at=timezone.now(),
+    )
+    assert not selectors._team_invited(org)
+
+    make_member(org, "staff")
+    assert selectors._team_invited(org)
 
 
 def test_money_reads_with_its_symbol_and_grouping():

@@ -90,6 +90,7 @@ def list_page(request: HttpRequest, spec: CrmList, **context: Any) -> HttpRespon
         "chips": _chips(spec, params),
         "export_url": reverse(f"crm:{spec.slug}_export") + listing.with_params(params),
         "bulk_url": reverse(f"crm:{spec.slug}_bulk"),
+        "back_url": request.path + listing.with_params(params).rstrip("?"),
     }
     with organisation_time(request.organisation):
         response = render(request, template, context)

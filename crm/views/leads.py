@@ -1,6 +1,7 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -10,9 +11,16 @@ from crm import exports as crm_exports
 from crm import list_pages, selectors
 from crm.forms import LeadForm, LeadStatusForm
 from crm.models import Lead
-from crm.services.leads import lead_convert, lead_create, lead_status_set, lead_update
+from crm.services.leads import (
+    lead_convert,
+    lead_create,
+    lead_status_set,
+    lead_update,
+    leads_status_set_many,
+)
 from invoicing import listing
-from invoicing.views.common import apply_validation_error
+from invoicing.views.common import apply_validation_error, safe_next
+from torqueflow.numbers import object_ids
 
 LEADS = list_pages.CrmList(
     slug="leads",
@@ -49,6 +57,7 @@ def lead_list(request):
     return list_pages.list_page(
         request,
         LEADS,
+        bulk_actions=[("contacted", "Mark contacted"), ("lost", "Mark lost")] if may_add else [],
         new_url=reverse("crm:lead_new") if may_add else "",
         new_label="New lead",
         search_hint="Name, company, email or phone",
@@ -61,10 +70,34 @@ def lead_export(request):
     return list_pages.list_export(request, LEADS)
 
 
+LEAD_BULK_STATUSES = {"contacted": Lead.Status.CONTACTED, "lost": Lead.Status.LOST}
+
+
 @capability_required(CRM_VIEW)
 @require_POST
 def lead_bulk(request):
-    return list_pages.list_bulk_export(request, LEADS)
+    """Export the ticked leads, or mark them Contacted or Lost (who may manage leads)."""
+    status = LEAD_BULK_STATUSES.get(request.POST.get("action", ""))
+    if status is None:
+        return list_pages.list_bulk_export(request, LEADS)
+    if not request.membership.can(LEADS_MANAGE):
+        raise PermissionDenied("You do not have permission to do that.")
+    ids = object_ids(request.POST.getlist(LEADS.slug))[: list_pages.BULK_MAX]
+    back = safe_next(request) or reverse("crm:lead_list")
+    if not ids:
+        messages.error(request, "Choose at least one lead.")
+        return redirect(back)
+    done, skipped = leads_status_set_many(
+        organisation=request.organisation, ids=ids, actor=request.user, status=status
+    )
+    label = Lead.Status(status).label
+    messages.success(request, f"{done} lead{pluralize(done)} marked {label}.")
+    if skipped:
+        messages.error(
+            request,
+            f"{skipped} converted lead{pluralize(skipped)} stay{'s' if skipped == 1 else ''} Won.",
+        )
+    return redirect(back)
 
 
 @capability_required(CRM_VIEW)

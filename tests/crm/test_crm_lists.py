@@ -178,3 +178,43 @@ def test_messages_unread_chip_and_clean_search(owner_client, org, owner):
         headers={"HX-Request": "true", "HX-Target": "thread-results"},
     )
     assert response["HX-Replace-Url"] == url + "?q=hello&unread=on"
+
+
+def test_mark_ticked_leads_lost_ignores_other_organisations_and_keeps_converted_won(
+    owner_client, org, other_org
+):
+    from crm.models import Lead
+    from crm.services.leads import lead_convert
+
+    first, second = make_lead(org, name="One"), make_lead(org, name="Two")
+    converted = make_lead(org, name="Three")
+    lead_convert(lead=converted, actor=None)
+    theirs = make_lead(other_org, name="Not yours")
+
+    response = owner_client.post(
+        reverse("crm:leads_bulk"),
+        {
+            "action": "lost",
+            "leads": [first.pk, second.pk, converted.pk, theirs.pk],
+            "next": LEADS + "?sort=name",
+        },
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == LEADS + "?sort=name"
+    page = response.content.decode()
+    assert "2 leads marked Lost." in page
+    assert "1 converted lead stays Won." in page
+    statuses = dict(Lead.objects.values_list("name", "status"))
+    assert statuses == {"One": "lost", "Two": "lost", "Three": "won", "Not yours": "new"}
+
+
+def test_only_people_who_manage_leads_can_mark_them(accountant_client, org):
+    lead = make_lead(org, name="One")
+    response = accountant_client.post(
+        reverse("crm:leads_bulk"), {"action": "contacted", "leads": [lead.pk]}
+    )
+    assert response.status_code == 403
+    lead.refresh_from_db()
+    assert lead.status == "new"
+    assert "Mark contacted" not in accountant_client.get(LEADS).content.decode()

@@ -38,6 +38,14 @@ def test_sort_search_tick_two_and_export_leads(demo, login):
     assert rows[0] == ["Name", "Company", "Email", "Phone", "Source", "Status", "Added"]
     assert sorted(row[0] for row in rows[1:]) == ["Ben Carter", "Hannah Moore"]
 
+    page.get_by_label("Select Hannah Moore").uncheck()  # Ben Carter stays ticked
+    expect(page.locator("[data-bulk-count]")).to_have_text("1 selected")
+    page.get_by_role("button", name="Mark contacted").click()
+    expect(page.get_by_text("1 lead marked Contacted.")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/leads/\?sort=name$"))
+    ben = page.locator(".compact-table tbody tr", has_text="Ben Carter")
+    expect(ben.locator(".col-status")).to_have_text("Contacted")
+
     page.locator(".chips").get_by_role("link", name="Lost", exact=True).click()
     expect(page.locator(".chips .chip-active")).to_have_text(re.compile("Lost"))
     assert lead_names(page) == ["Hannah Moore"]

@@ -92,23 +92,6 @@ class LeadStatusForm(forms.Form):
 # Projects, contracts and messages
 
 
-class ListFilterForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search")
-    status = forms.ChoiceField(required=False, choices=[("", "All statuses")])
-    status = forms.ChoiceField(required=False, label="Status")
-
-    def __init__(self, *args, statuses, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "All statuses"), *statuses]
-
-    def filters(self) -> selectors.ListFilters:
-        if not self.is_valid():
-            return selectors.ListFilters()
-        return selectors.ListFilters(
-            q=self.cleaned_data["q"].strip(), status=self.cleaned_data["status"]
-        )
-
-
 class ContactChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Contact) -> str:
         return f"{obj.name} ({obj.customer.name})"

@@ -1,12 +1,14 @@
 """Reads of CRM data, always scoped to one organisation."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Organisation
+from accounts.selectors import organisation_today
 from invoicing.models import AuditLog, Customer, Invoice
 
 from .models import Contact, Contract, Lead, Message, Project, Quote, QuoteLine
@@ -16,6 +18,10 @@ from .models import Contact, Contract, Lead, Message, Project, Quote, QuoteLine
 class ListFilters:
     q: str = ""
     status: str = ""
+    flag: str = ""  # a list's own extra chip, e.g. quotes "expiring"
+
+
+QUOTE_EXPIRING_DAYS = 7
 
 
 def _amount(text: str) -> Decimal | None:
@@ -86,6 +92,15 @@ def quote_list(
         if amount is not None:
             match |= Q(total=amount)
         quotes = quotes.filter(match)
+    if filters.flag == "expiring":
+        today = organisation_today(organisation)
+        quotes = quotes.filter(
+            status=Quote.Status.SENT,
+            expiry_date__gte=today,
+            expiry_date__lte=today + timedelta(days=QUOTE_EXPIRING_DAYS),
+        )
+    elif filters.flag == "uninvoiced":
+        quotes = quotes.filter(status=Quote.Status.ACCEPTED, invoice__isnull=True)
     return quotes
 
 
@@ -195,7 +210,9 @@ def messages_unread_count(*, organisation: Organisation) -> int:
     return Message.objects.for_org(organisation).filter(read_at__isnull=True).count()
 
 
-def message_threads(*, organisation: Organisation, q: str = "") -> QuerySet[Customer]:
+def message_threads(
+    *, organisation: Organisation, q: str = "", unread_only: bool = False
+) -> QuerySet[Customer]:
     """Customers with messages, newest message first, each with `last_at`, `last_body` and
     `unread`."""
     latest = Message.objects.filter(customer=OuterRef("pk")).order_by("-created_at", "-pk")
@@ -216,6 +233,8 @@ def message_threads(*, organisation: Organisation, q: str = "") -> QuerySet[Cust
             | Q(company_name__icontains=q)
             | Q(pk__in=matching.values("customer_id"))
         )
+    if unread_only:
+        rows = rows.filter(unread__gt=0)
     return rows
 
 

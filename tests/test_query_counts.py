@@ -662,3 +662,43 @@ def test_the_verify_your_email_banner_asks_only_for_people_who_signed_up(owner_c
         },
     )
     assert verification_queries(queries_for(client, "/")) == 1
+
+
+# CRM lists sorted, filtered and exported: counts stay flat as rows grow (the exports stream in
+# chunks, each row's customer and project joined in).
+def crm_list_rows(org, count):
+    from tests.factories import ContractFactory, ProjectFactory, make_lead, make_quote
+
+    for n in range(count):
+        customer = CustomerFactory(organisation=org, name=f"Anna {n}")
+        make_lead(org, name=f"Anna lead {n}", company="Co", phone="07911 123456")
+        make_quote(org, customer=customer, status="sent")
+        project = ProjectFactory(organisation=org, customer=customer, name=f"Anna job {n}")
+        ContractFactory(organisation=org, customer=customer, project=project)
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("crm:lead_list", "?sort=-company&q=anna&status=new"),
+        ("crm:leads_export", "?sort=-company&q=anna&status=new"),
+        ("crm:quote_list", "?sort=customer&status=sent"),
+        ("crm:quotes_export", "?sort=customer&status=sent"),
+        ("crm:project_list", "?sort=customer&q=anna"),
+        ("crm:projects_export", "?sort=customer&q=anna"),
+        ("crm:contract_list", "?sort=-project&status=draft"),
+        ("crm:contracts_export", "?sort=-project"),
+        ("crm:thread_list", "?unread=on&q=hello"),
+    ],
+)
+def test_sorted_filtered_crm_lists_and_exports_do_not_grow_with_rows(
+    owner_client, org, name, query
+):
+    url = reverse(name) + query
+    crm_list_rows(org, 3)
+    crm_rows(org, 3, "a")
+    few = export_queries_for(owner_client, url)
+    crm_list_rows(org, 30)
+    crm_rows(org, 20, "b")
+    many = export_queries_for(owner_client, url)
+    assert len(many) == len(few), "\n".join(many)

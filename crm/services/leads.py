@@ -151,3 +151,19 @@ def lead_convert(*, lead: Lead, actor: AbstractBaseUser | None) -> Customer:
         details={"customer": customer.pk},
     )
     return customer
+
+
+def leads_status_set_many(
+    *, organisation: Organisation, ids: list[int], actor: AbstractBaseUser | None, status: str
+) -> tuple[int, int]:
+    """Set the status of the organisation's leads among `ids` (others are ignored), each under
+    its own lock; a converted lead keeps Won. Returns (changed or already so, skipped)."""
+    done = skipped = 0
+    for lead in Lead.objects.for_org(organisation).filter(pk__in=ids).order_by("pk"):
+        try:
+            lead_status_set(lead=lead, actor=actor, status=status)
+        except ValidationError:
+            skipped += 1
+        else:
+            done += 1
+    return done, skipped

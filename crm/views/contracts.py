@@ -1,36 +1,69 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.capabilities import CONTRACTS_MANAGE, CRM_VIEW
 from accounts.permissions import capability_required
-from crm import selectors
-from crm.forms import ContractForm, ContractSignForm, ListFilterForm
+from crm import exports as crm_exports
+from crm import list_pages, selectors
+from crm.forms import ContractForm, ContractSignForm
 from crm.models import Contract
 from crm.org_time import organisation_time
 from crm.services.contracts import contract_mark_sent, contract_mark_signed, contract_save
-from invoicing.views.common import apply_validation_error, page_number
+from invoicing import listing
+from invoicing.views.common import apply_validation_error
 
-PAGE_SIZE = 25
+CONTRACTS = list_pages.CrmList(
+    slug="contracts",
+    title="Contracts",
+    row_template="crm/_contract_row.html",
+    rows=selectors.contract_list,
+    sorts={
+        "title": ("title",),
+        "customer": ("customer__name",),
+        "project": ("project__name",),
+        "status": ("status",),
+        "signed": ("signed_at",),
+    },
+    columns=[
+        listing.Column("Contract", "title"),
+        listing.Column("Customer", "customer"),
+        listing.Column("Project", "project"),
+        listing.Column("Status", "status"),
+        listing.Column("Signed", "signed"),
+    ],
+    statuses=Contract.Status.choices,
+    csv_header=crm_exports.CONTRACT_HEADER,
+    csv_row=crm_exports.contract_row,
+)
 
 
 @capability_required(CRM_VIEW)
 @require_GET
 def contract_list(request):
-    filter_form = ListFilterForm(request.GET, statuses=Contract.Status.choices)
-    rows = selectors.contract_list(organisation=request.organisation, filters=filter_form.filters())
-    page = Paginator(rows, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
-    query = request.GET.copy()
-    query.pop("page", None)
-    with organisation_time(request.organisation):
-        return render(
-            request,
-            "crm/contract_list.html",
-            {"page": page, "filter_form": filter_form, "query": query.urlencode()},
-        )
+    may_add = request.membership.can(CONTRACTS_MANAGE)
+    return list_pages.list_page(
+        request,
+        CONTRACTS,
+        new_url=reverse("crm:contract_new") if may_add else "",
+        new_label="New contract",
+        search_hint="Title or customer",
+    )
+
+
+@capability_required(CRM_VIEW)
+@require_GET
+def contract_export(request):
+    return list_pages.list_export(request, CONTRACTS)
+
+
+@capability_required(CRM_VIEW)
+@require_POST
+def contract_bulk(request):
+    return list_pages.list_bulk_export(request, CONTRACTS)
 
 
 @capability_required(CONTRACTS_MANAGE)

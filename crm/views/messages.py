@@ -10,6 +10,7 @@ from crm import selectors
 from crm.forms import MessageForm
 from crm.org_time import organisation_time
 from crm.services.messages import message_post, thread_mark_read
+from invoicing import listing
 from invoicing.forms import SearchForm
 from invoicing.views.common import apply_validation_error, page_number
 
@@ -19,12 +20,32 @@ PAGE_SIZE = 25
 @capability_required(CRM_VIEW)
 @require_GET
 def thread_list(request):
-    search = SearchForm(request.GET)
+    params = listing.clean_query(request.GET)
+    search = SearchForm(params)
     q = search.cleaned_data["q"].strip() if search.is_valid() else ""
-    rows = selectors.message_threads(organisation=request.organisation, q=q)
+    unread_only = params.get("unread") == "on"
+    rows = selectors.message_threads(
+        organisation=request.organisation, q=q, unread_only=unread_only
+    )
     page = Paginator(rows, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
+    query = params.copy()
+    query.pop("page", None)
+    template = "crm/thread_list.html"
+    if request.htmx and request.htmx.target == "thread-results":
+        template += "#thread-results"
     with organisation_time(request.organisation):
-        return render(request, "crm/thread_list.html", {"page": page, "q": q})
+        response = render(
+            request,
+            template,
+            {
+                "page": page,
+                "q": q,
+                "unread_only": unread_only,
+                "query": query.urlencode(),
+                "chips": [listing.toggle_chip(params, "Unread", "unread", "on")],
+            },
+        )
+    return listing.replace_url(request, response, params)
 
 
 @capability_required(CRM_VIEW)

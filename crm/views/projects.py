@@ -1,33 +1,67 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.capabilities import CRM_VIEW, PROJECTS_MANAGE
 from accounts.permissions import capability_required
-from crm import selectors
-from crm.forms import InvoiceLinkForm, ListFilterForm, ProjectForm
+from crm import exports as crm_exports
+from crm import list_pages, selectors
+from crm.forms import InvoiceLinkForm, ProjectForm
 from crm.models import Project
 from crm.services.projects import project_invoice_link, project_invoice_unlink, project_save
-from invoicing.views.common import apply_validation_error, page_number
+from invoicing import listing
+from invoicing.views.common import apply_validation_error
 
-PAGE_SIZE = 25
+PROJECTS = list_pages.CrmList(
+    slug="projects",
+    title="Projects",
+    row_template="crm/_project_row.html",
+    rows=selectors.project_list,
+    sorts={
+        "name": ("name",),
+        "customer": ("customer__name",),
+        "status": ("status",),
+        "start": ("start_date",),
+        "due": ("due_date",),
+    },
+    columns=[
+        listing.Column("Project", "name"),
+        listing.Column("Customer", "customer"),
+        listing.Column("Status", "status"),
+        listing.Column("Start", "start"),
+        listing.Column("Due", "due"),
+    ],
+    statuses=Project.Status.choices,
+    csv_header=crm_exports.PROJECT_HEADER,
+    csv_row=crm_exports.project_row,
+)
 
 
 @capability_required(CRM_VIEW)
 @require_GET
 def project_list(request):
-    filter_form = ListFilterForm(request.GET, statuses=Project.Status.choices)
-    rows = selectors.project_list(organisation=request.organisation, filters=filter_form.filters())
-    page = Paginator(rows, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+    may_add = request.membership.can(PROJECTS_MANAGE)
+    return list_pages.list_page(
         request,
-        "crm/project_list.html",
-        {"page": page, "filter_form": filter_form, "query": query.urlencode()},
+        PROJECTS,
+        new_url=reverse("crm:project_new") if may_add else "",
+        new_label="New project",
+        search_hint="Project or customer",
     )
+
+
+@capability_required(CRM_VIEW)
+@require_GET
+def project_export(request):
+    return list_pages.list_export(request, PROJECTS)
+
+
+@capability_required(CRM_VIEW)
+@require_POST
+def project_bulk(request):
+    return list_pages.list_bulk_export(request, PROJECTS)
 
 
 @capability_required(PROJECTS_MANAGE)

@@ -1,14 +1,14 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.capabilities import CRM_VIEW, INVOICES_MANAGE, QUOTES_MANAGE
 from accounts.permissions import capability_required
-from crm import selectors
-from crm.forms import ListFilterForm, QuoteForm
+from crm import exports as crm_exports
+from crm import list_pages, selectors
+from crm.forms import QuoteForm
 from crm.models import Quote
 from crm.services.quotes import (
     quote_convert,
@@ -19,28 +19,63 @@ from crm.services.quotes import (
     quote_mark_sent,
     quote_update,
 )
+from invoicing import listing
 from invoicing.forms import line_formset, line_initial
-from invoicing.views.common import apply_validation_error, page_number
+from invoicing.views.common import apply_validation_error
 from invoicing.views.invoices import line_row_added, line_row_removed
 from torqueflow.numbers import object_id
 
-PAGE_SIZE = 25
+QUOTES = list_pages.CrmList(
+    slug="quotes",
+    title="Quotes",
+    row_template="crm/_quote_row.html",
+    rows=selectors.quote_list,
+    sorts={
+        "number": ("number",),
+        "customer": ("customer__name",),
+        "issued": ("issue_date",),
+        "expires": ("expiry_date",),
+        "total": ("total",),
+        "status": ("status",),
+    },
+    columns=[
+        listing.Column("Number", "number"),
+        listing.Column("Customer", "customer"),
+        listing.Column("Issued", "issued"),
+        listing.Column("Expires", "expires"),
+        listing.Column("Total", "total", num=True),
+        listing.Column("Status", "status"),
+    ],
+    statuses=Quote.Status.choices,
+    flags=[("expiring", "Expiring soon"), ("uninvoiced", "Accepted, not invoiced")],
+    csv_header=crm_exports.QUOTE_HEADER,
+    csv_row=crm_exports.quote_row,
+)
 
 
 @capability_required(CRM_VIEW)
 @require_GET
 def quote_list(request):
-    filter_form = ListFilterForm(request.GET, statuses=Quote.Status.choices)
-    quotes = selectors.quote_list(organisation=request.organisation, filters=filter_form.filters())
-    page = Paginator(quotes, PAGE_SIZE).get_page(page_number(request.GET.get("page")))
-    query = request.GET.copy()
-    query.pop("page", None)
-    template = "crm/quote_list.html"
-    if request.htmx and request.htmx.target == "quote-table":
-        template += "#quote-table"
-    return render(
-        request, template, {"page": page, "filter_form": filter_form, "query": query.urlencode()}
+    may_add = request.membership.can(QUOTES_MANAGE)
+    return list_pages.list_page(
+        request,
+        QUOTES,
+        new_url=reverse("crm:quote_new") if may_add else "",
+        new_label="New quote",
+        search_hint="Number, customer or amount",
     )
+
+
+@capability_required(CRM_VIEW)
+@require_GET
+def quote_export(request):
+    return list_pages.list_export(request, QUOTES)
+
+
+@capability_required(CRM_VIEW)
+@require_POST
+def quote_bulk(request):
+    return list_pages.list_bulk_export(request, QUOTES)
 
 
 @capability_required(CRM_VIEW)

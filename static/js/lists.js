@@ -1,7 +1,7 @@
 // Lists: "select all on this page" and the count of ticked rows for the bulk actions.
 (function () {
   function update(form) {
-    const boxes = form.querySelectorAll('input[name="invoice"]');
+    const boxes = form.querySelectorAll(`input[name="${form.dataset.bulk || "invoice"}"]`);
     const ticked = Array.from(boxes).filter((box) => box.checked).length;
     const count = form.querySelector("[data-bulk-count]");
     if (count) count.textContent = ticked ? `${ticked} selected` : "None selected";
@@ -20,7 +20,8 @@
       form.dataset.bulkReady = "1";
       form.addEventListener("change", (event) => {
         if (event.target.matches("[data-select-all]")) {
-          form.querySelectorAll('input[name="invoice"]').forEach((box) => {
+          const name = form.dataset.bulk || "invoice";
+          form.querySelectorAll(`input[name="${name}"]`).forEach((box) => {
             box.checked = event.target.checked;
           });
         }

@@ -48,7 +48,7 @@ def test_staff_adds_a_lead_and_converts_it_to_a_customer(demo, login):
 def test_staff_accepts_a_sent_quote_and_converts_it_to_a_draft_invoice(demo, login):
     page = login("staff@demo.test")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Quotes").click()
-    page.get_by_label("Status").select_option("sent")
+    page.locator(".chips").get_by_role("link", name="Sent", exact=True).click()
     expect(page.get_by_role("link", name="QU-0002")).to_have_count(0)
     page.get_by_role("link", name="QU-0001").click()
 

@@ -577,15 +577,20 @@ class _Apply:
         """Keep Xero's status and the snapshot's time on the record (the next apply skips
         anything older). The row has been locked since it was read: only the fields an apply
         owns are written, nothing the hub's push owns."""
-        details = self.record.details
         if snapshot:
-            self.record.remote_status = self.state.status
-            if self.state.amount_paid is not None:
-                details["xero_amount_paid"] = str(self.state.amount_paid)
-            updated = epoch_ms(self.state.updated_utc)
-            if updated is not None and updated > int(details.get("xero_updated_ms") or 0):
-                details["xero_updated_ms"] = updated
+            snapshot_keep(self.record, self.state)
         self.record.save(update_fields=["details", "badge_note", "remote_status"])
+
+
+def snapshot_keep(record: SyncRecord, state: InvoiceState) -> None:
+    """Keep Xero's status, amount paid and the snapshot's time on the record (in memory; the
+    caller saves), so that the next apply skips anything older."""
+    record.remote_status = state.status
+    if state.amount_paid is not None:
+        record.details["xero_amount_paid"] = str(state.amount_paid)
+    updated = epoch_ms(state.updated_utc)
+    if updated is not None and updated > int(record.details.get("xero_updated_ms") or 0):
+        record.details["xero_updated_ms"] = updated
 
 
 @transaction.atomic

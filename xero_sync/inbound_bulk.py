@@ -23,7 +23,7 @@ from invoicing.services.payments import ExternalPayment, payments_record_externa
 from torqueflow.formatting import money
 
 from .client import InvoiceState
-from .inbound import PAYMENT_SOURCE, VOIDED, _stale, epoch_ms, xero_sync_method
+from .inbound import PAYMENT_SOURCE, VOIDED, _stale, snapshot_keep, xero_sync_method
 
 OPEN = (Invoice.Status.UNPAID, Invoice.Status.PART_PAID, Invoice.Status.PAID)
 
@@ -144,19 +144,9 @@ def invoices_apply_in_bulk(
         xero_id = states[payment.invoice_id].invoice_id
         result.changes[xero_id] = result.changes.get(xero_id, 0) + 1
     for record, state, _invoice in simple:
-        _snapshot(record, state)
+        snapshot_keep(record, state)
         result.done.add(state.invoice_id)
     SyncRecord.objects.bulk_update(
         [record for record, _state, _invoice in simple], ["details", "remote_status"]
     )
     return result
-
-
-def _snapshot(record: SyncRecord, state: InvoiceState) -> None:
-    """What inbound's finish keeps: Xero's status, amount paid and the snapshot's time."""
-    record.remote_status = state.status
-    if state.amount_paid is not None:
-        record.details["xero_amount_paid"] = str(state.amount_paid)
-    updated = epoch_ms(state.updated_utc)
-    if updated is not None and updated > int(record.details.get("xero_updated_ms") or 0):
-        record.details["xero_updated_ms"] = updated

@@ -75,13 +75,7 @@ def payment_record(
         actor=actor,
         action="payment.recorded",
         obj=invoice,
-        details={
-            "payment_id": payment.pk,
-            "amount": str(amount),
-            "method": method.name,
-            "source": source,
-            "external_id": external_id,
-        },
+        details=_recorded_details(payment),
     )
     signals.invoice_changed.send(sender=Invoice, invoice=invoice, change=signals.PAYMENTS_CHANGED)
     signals.payment_recorded.send(
@@ -91,6 +85,17 @@ def payment_record(
         settled=not was_paid and invoice.status == Invoice.Status.PAID,
     )
     return payment
+
+
+def _recorded_details(payment: Payment) -> dict[str, str | int]:
+    """What the audit log keeps of a payment recorded."""
+    return {
+        "payment_id": payment.pk,
+        "amount": str(payment.amount),
+        "method": payment.method.name,
+        "source": payment.source,
+        "external_id": payment.external_id,
+    }
 
 
 @transaction.atomic
@@ -192,13 +197,7 @@ def payments_record_external(
                 actor=None,
                 action="payment.recorded",
                 obj=payment.invoice,
-                details={
-                    "payment_id": payment.pk,
-                    "amount": str(payment.amount),
-                    "method": method.name,
-                    "source": source,
-                    "external_id": payment.external_id,
-                },
+                details=_recorded_details(payment),
             )
             for payment in new
         ]

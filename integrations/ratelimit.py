@@ -154,6 +154,10 @@ class _RedisStore:
     def held(self, key: str, now: float) -> int:
         return int(_redis().zcount(key, f"({now}", "+inf"))
 
+    def first(self, key: str, now: float) -> str | None:
+        members = _redis().zrangebyscore(key, f"({now}", "+inf", start=0, num=1)
+        return members[0].decode() if members else None
+
     def get_float(self, key: str) -> float:
         value = _redis().get(key)
         return float(value) if value is not None else 0.0
@@ -197,6 +201,10 @@ class _CacheStore:
     def held(self, key: str, now: float) -> int:
         return sum(1 for ends in django_cache.get(key, {}).values() if ends > now)
 
+    def first(self, key: str, now: float) -> str | None:
+        slots = {m: ends for m, ends in django_cache.get(key, {}).items() if ends > now}
+        return min(slots, key=slots.__getitem__) if slots else None
+
     def get_float(self, key: str) -> float:
         value = django_cache.get(key)
         return float(value) if value is not None else 0.0
@@ -211,6 +219,7 @@ class RateLimiter:
         self.limit = limit
         self.clock = clock
         self.store = _RedisStore() if settings.REDIS_URL else _CacheStore()
+        self._slot: str | None = None  # the concurrency slot held, while held
 
     def blocked_for(self) -> float:
         return max(0.0, self.store.get_float(f"{self.key}:blocked") - self.clock())
@@ -251,11 +260,22 @@ class RateLimiter:
             return
         key, member = f"{self.key}:inflight", uuid.uuid4().hex
         held = self.store.hold(key, member, self.clock(), lease_seconds, self.limit.concurrent)
+        if held:
+            self._slot = member
         try:
             yield held
         finally:
             if held:
+                self._slot = None
                 self.store.release(key, member, self.clock())
+
+    def held_first(self) -> bool:
+        """Whether the slot this limiter holds was taken before every other one still held
+        (slots of one kind share a lease, so the earliest ends first). True without one."""
+        if self._slot is None:
+            return True
+        first = self.store.first(f"{self.key}:inflight", self.clock())
+        return first is None or first == self._slot
 
     def in_flight(self) -> int:
         """Slots held now (by live holders, or dead ones whose lease has not run out)."""

@@ -606,11 +606,11 @@ def _push_next_batch(
 
 
 def _another_push_paces(limiter: RateLimiter | None) -> bool:
-    """A paced limit is spent one batch at a time: is another push in flight (besides this
-    one's own slot)?"""
+    """A paced limit is spent one batch at a time: did another push in flight take its slot
+    before this one? (The earliest goes on, so two pushes meeting never both stand aside.)"""
     if limiter is None or not limiter.limit.spread_seconds or not limiter.limit.concurrent:
         return False
-    return limiter.in_flight() > 1
+    return not limiter.held_first()
 
 
 def _acquire_at_pace(limiter: RateLimiter) -> float:

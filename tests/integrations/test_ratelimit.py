@@ -165,3 +165,21 @@ def test_a_waiter_that_never_comes_back_holds_nothing_for_long():
     assert limiter.acquire() > 0  # held for the waiter, told to come back at 61.2
     clock.now = 66.3  # five seconds later it has not: its place lapses (WAITER_SECONDS)
     assert limiter.acquire() == 0
+
+
+def test_of_two_slots_held_the_earlier_one_is_first_and_the_later_one_knows_it():
+    """Two pushes meeting on a paced limit: exactly one goes on, never neither."""
+    clock = Clock()
+    limit = RateLimit(calls=60, period_seconds=60, concurrent=5, spread_seconds=2)
+    first = RateLimiter(key="first", limit=limit, clock=clock)
+    second = RateLimiter(key="first", limit=limit, clock=clock)
+    assert first.held_first()  # holding nothing: nobody is ahead
+    with first.concurrency_slot() as a:
+        clock.now += 0.01
+        with second.concurrency_slot() as b:
+            assert a and b
+            assert first.held_first()
+            assert not second.held_first()
+        assert first.held_first()
+    with second.concurrency_slot():
+        assert second.held_first()  # the first has let go

@@ -335,6 +335,17 @@ GHL_WEBHOOK_LEGACY_PUBLIC_KEY = env.str(
 )
 # --- end GoHighLevel ----------------------------------------------------------------------
 
+# --- Stripe Connect -----------------------------------------------------------------------
+# The platform's secret key per mode (a mode whose key is absent is not offered), the signing
+# secrets of the account endpoint and of the Connect endpoint (both deliver to
+# /webhooks/stripe/), and the API's base URL (the SDK adds /v1/...).
+STRIPE_TEST_SECRET_KEY = env.str("STRIPE_TEST_SECRET_KEY", default="")
+STRIPE_LIVE_SECRET_KEY = env.str("STRIPE_LIVE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+# --- end Stripe Connect -------------------------------------------------------------------
+
 # --- Provider sandbox ---------------------------------------------------------------------
 # Local emulators of the providers (sandbox/), for `make run` and the end-to-end tests; its
 # URLs exist only when SANDBOX_ENABLED. Never enable it in production.
@@ -375,6 +386,23 @@ if SANDBOX_ENABLED and not env.str("GHL_CLIENT_ID", default=""):
 SANDBOX_GHL_WEBHOOK_URL = env.str(
     "SANDBOX_GHL_WEBHOOK_URL", default=f"{SANDBOX_BASE_URL}/webhooks/ghl/"
 )
+# With no Stripe keys set, the sandbox's emulated Stripe stands in: test mode only, with
+# these keys and signing secrets on both sides. Real keys never meet a sandbox secret.
+SANDBOX_STRIPE_TEST_SECRET_KEY = "sk_test_sandbox_torqueflow_not_for_production"
+SANDBOX_STRIPE_WEBHOOK_SECRET = "whsec_sandbox_account_not_for_production"
+SANDBOX_STRIPE_CONNECT_WEBHOOK_SECRET = "whsec_sandbox_connect_not_for_production"
+SANDBOX_STRIPE_WEBHOOK_URL = env.str(
+    "SANDBOX_STRIPE_WEBHOOK_URL", default=f"{SANDBOX_BASE_URL}/webhooks/stripe/"
+)
+if (
+    SANDBOX_ENABLED
+    and not env.str("STRIPE_TEST_SECRET_KEY", default="")
+    and not env.str("STRIPE_LIVE_SECRET_KEY", default="")
+):
+    STRIPE_TEST_SECRET_KEY = SANDBOX_STRIPE_TEST_SECRET_KEY
+    STRIPE_WEBHOOK_SECRET = SANDBOX_STRIPE_WEBHOOK_SECRET
+    STRIPE_CONNECT_WEBHOOK_SECRET = SANDBOX_STRIPE_CONNECT_WEBHOOK_SECRET
+    STRIPE_API_BASE = f"{SANDBOX_BASE_URL}/sandbox/stripe"
 if (
     SANDBOX_ENABLED
     and not env.str("GHL_CLIENT_ID", default="")

@@ -75,6 +75,14 @@ def _perform(ctx: Ctx, handler: Handler) -> ApiResult:
         return stored
     try:
         with transaction.atomic():
+            # One write at a time per tenant, as Xero commits them: concurrent batches that
+            # touch the same contacts in another order would otherwise deadlock here.
+            list(
+                type(ctx.tenant)
+                .objects.select_for_update()
+                .filter(pk=ctx.tenant.pk)
+                .values_list("pk")
+            )
             result = handler(ctx)
             if key:
                 idempotency.store(ctx, key, result)

@@ -44,9 +44,13 @@ def retry_given_up(hub, rounds: int = 3) -> int:
 
 
 def test_ten_percent_5xx_every_invoice_once(hub, worker):
-    hub.sandbox.knobs(error_rate=0.1)
-
+    # A run is a handful of batch calls, so 10% alone may draw no 5xx at all: the first
+    # call gets one for sure, the rest of the run one in ten.
+    hub.sandbox.knobs(error_rate=1.0)
     invoices = hub.finalised(RUN)
+    retried = hub.records().filter(state=SyncRecord.State.PENDING, attempts__gt=0)
+    hub.wait_until(retried.exists, what="a push answered with a 5xx", sweep=False)
+    hub.sandbox.knobs(error_rate=0.1)
     hub.drain()
     retry_given_up(hub)
 

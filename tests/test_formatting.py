@@ -8,6 +8,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import timezone
 
+from torqueflow import formatting
 from torqueflow.formatting import day, moment, money
 
 
@@ -74,3 +75,18 @@ def test_pages_show_times_in_the_organisations_time_zone(org, owner_client):
 
     assert "Voided 7 Dec 2026, 14:05" in page
     assert "£120.00" in page
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("ve9EPM428h8vShlRW1KT", "ve9EPM42…"),
+        ("a3a4dbaf-3495-4e1b-9f2a-2e8b8f6c1d0e", "a3a4dbaf…"),
+        ("AC0001", "AC0001"),
+        ("123456789", "123456789"),  # one character more would be no shorter
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_short_id(value, shown):
+    assert formatting.short_id(value) == shown

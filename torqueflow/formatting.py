@@ -62,3 +62,10 @@ def moment(value: datetime.datetime | None) -> str:
         return day(value)
     local = timezone.localtime(value) if timezone.is_aware(value) else value
     return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def short_id(value: str | None, keep: int = 8) -> str:
+    """A remote id cut to its first characters ("9a1b2c3d…"): enough to tell two apart at a
+    glance, with the whole id left for the hover and copying."""
+    text = str(value or "")
+    return text if len(text) <= keep + 1 else f"{text[:keep]}…"

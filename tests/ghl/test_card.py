@@ -251,7 +251,10 @@ def test_connected_card(owner_client, connection):
     words = plain(card)
 
     assert '<span class="badge badge-green">Connected</span>' in card
-    assert LOCATION_ID in words
+    # The id is cut short, whole on hover and for copying.
+    assert f"Location ID {LOCATION_ID[:8]}… Copy" in words
+    assert f'title="Location ID {LOCATION_ID}"' in card
+    assert f'data-copy="{LOCATION_ID}"' in card
     connected_at = timezone.localtime(connection.connected_at)
     assert f"Connected {connected_at:%-d %b %Y, %H:%M}" in words
     assert "Invoices Synced 0" in words

@@ -21,3 +21,9 @@ def day(value) -> str:
 def moment(value) -> str:
     """{{ payment.created_at|moment }} → 7 Dec 2026, 14:05, in the organisation's time zone"""
     return formatting.moment(value)
+
+
+@register.filter
+def short_id(value) -> str:
+    """{{ connection.remote_account_id|short_id }} → 9a1b2c3d…"""
+    return formatting.short_id(value)

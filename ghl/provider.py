@@ -83,6 +83,11 @@ class GhlProvider(registry.Provider):
     batch_size = 1  # GoHighLevel has no batch create
     # GoHighLevel retries a webhook only when the answer is 429.
     store_failure_status = 429
+    periodic_jobs = (
+        registry.PeriodicJob(
+            "ghl-payment-link-runs", "ghl.tasks.payment_link_runs_sweep_task", 60.0
+        ),
+    )
 
     # --- connecting -----------------------------------------------------------------------
 

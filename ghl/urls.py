@@ -14,4 +14,5 @@ urlpatterns = [
     path("invoices/<id:pk>/payment-link/", views.payment_link, name="payment_link"),
     path("push/", views.push_list, name="push_list"),
     path("push/many/", views.push_many, name="push_many"),
+    path("payment-links/<id:pk>/", views.link_run, name="link_run"),
 ]

@@ -12,8 +12,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
 
 from accounts.capabilities import INVOICES_MANAGE, INVOICES_VIEW
 from accounts.permissions import capability_required
@@ -24,6 +25,7 @@ from invoicing.selectors import invoice_get
 from torqueflow.numbers import object_ids
 
 from . import mapping, selectors, services
+from .models import PaymentLinkRun
 from .panel import invoice_panel_context, panel_context
 
 logger = logging.getLogger(__name__)
@@ -141,3 +143,16 @@ def push_many(request):
     else:
         messages.error(request, "None of those invoices can be pushed.")
     return redirect("ghl:push_list")
+
+
+@capability_required(INVOICES_VIEW)
+@require_GET
+def link_run(request, pk: int):
+    """Where a bulk Send payment link stands; htmx polls the progress until it is done."""
+    run = get_object_or_404(PaymentLinkRun.objects.for_org(request.organisation), pk=pk)
+    if request.htmx:
+        response = render(request, "ghl/link_run.html#progress", {"run": run})
+        if not run.running:
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return render(request, "ghl/link_run.html", {"run": run})

@@ -146,14 +146,25 @@ def list_filter_apply(organisation: Organisation, invoices, value: str):
 
 
 @dataclass(frozen=True)
+class BulkStarted:
+    """What a bulk action that goes on in the background answers: what to tell the user, and
+    the page that follows its progress (the list sends the user there)."""
+
+    message: str
+    url: str
+
+
+@dataclass(frozen=True)
 class BulkAction:
     """An action on the invoices ticked in a list. `run(request, invoices)` does it and
-    returns what to tell the user."""
+    returns what to tell the user, or a BulkStarted for work that goes on after the request."""
 
     key: str
     label: str
     capability: str
-    run: Callable[[Any, Sequence[Invoice]], str]
+    run: Callable[[Any, Sequence[Invoice]], str | BulkStarted]
+    # Asked before it runs (an action that reaches customers), or "" for none.
+    confirm: str = ""
 
 
 BulkActions = Callable[[Organisation, str], list[BulkAction]]

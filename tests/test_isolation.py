@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.capabilities import STAFF
 from accounts.models import Invitation, Membership, Organisation, Role
+from ghl.models import PaymentLinkRun
 from integrations.models import Connection
 from torqueflow.numbers import IdConverter
 
@@ -42,6 +43,7 @@ ID_SOURCES: dict[str, Callable[[World], dict]] = {
     "ghl:panel": lambda w: {"pk": w.unpaid.pk},
     "ghl:send_link": lambda w: {"pk": w.unpaid.pk},
     "ghl:payment_link": lambda w: {"pk": w.unpaid.pk},
+    "ghl:link_run": lambda w: {"pk": w.link_run.pk},
     "invoicing:invoice_detail": lambda w: {"pk": w.unpaid.pk},
     "invoicing:invoice_edit": lambda w: {"pk": w.draft.pk},
     "invoicing:invoice_finalise": lambda w: {"pk": w.draft.pk},
@@ -154,6 +156,12 @@ def _world_a(org: Organisation) -> World:
         customer=world.customer,
         title="Alpha visit",
     )
+    world.link_run = PaymentLinkRun.objects.create(
+        organisation=org,
+        connection=Connection.objects.get(organisation=org, provider="ghl"),
+        invoice_ids=[world.unpaid.pk],
+        outcomes=[{"invoice": world.unpaid.pk, "number": world.unpaid.number, "sent": True}],
+    )
     return world
 
 
@@ -179,8 +187,8 @@ def _organisation_data(org: Organisation) -> dict:
 def two_organisations(db, org, settings, tmp_path):
     """A (Alpha, from the seed's factories) and B, signed up through the page."""
     settings.MEDIA_ROOT = str(tmp_path)
-    world = _world_a(org)
     _connect(org)
+    world = _world_a(org)
     client = Client()
     client.post(
         "/signup/",

@@ -157,7 +157,11 @@ def invoice_bulk(request, kind: str):
     if not chosen:
         messages.error(request, "Choose at least one invoice.")
         return redirect(back)
-    messages.success(request, action.run(request, chosen))
+    outcome = action.run(request, chosen)
+    if isinstance(outcome, extensions.BulkStarted):
+        messages.success(request, outcome.message)
+        return redirect(outcome.url)
+    messages.success(request, outcome)
     return redirect(back)
 
 

@@ -47,6 +47,16 @@
     }
   });
 
+  // Buttons that copy a value (a remote id, a payment link) to the clipboard.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    navigator.clipboard.writeText(button.getAttribute("data-copy")).then(
+      function () { showToast("Copied", "success"); },
+      function () { showToast("Could not copy: select the text instead", "error"); }
+    );
+  });
+
   // Forms that ask before they submit: a dialog with the form's own wording.
   var confirmDialog = null;
   function confirmFirst(message, onConfirm) {
@@ -66,13 +76,18 @@
     fresh.addEventListener("click", function () { confirmDialog.close(); onConfirm(); });
     confirmDialog.showModal();
   }
+  // The wording is the form's, or the pressed button's when the button carries its own.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches("[data-confirm]") || form.dataset.confirmed) return;
+    var submitter = event.submitter;
+    var asker = submitter && submitter.matches("[data-confirm]") ? submitter : form;
+    if (!asker.matches("[data-confirm]") || form.dataset.confirmed) return;
     event.preventDefault();
-    confirmFirst(form.getAttribute("data-confirm"), function () {
+    confirmFirst(asker.getAttribute("data-confirm"), function () {
       form.dataset.confirmed = "1";
-      form.requestSubmit ? form.requestSubmit() : form.submit();
+      if (form.requestSubmit) form.requestSubmit(submitter || undefined);
+      else form.submit();
+      delete form.dataset.confirmed;
     });
   });
 

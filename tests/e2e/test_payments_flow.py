@@ -72,6 +72,20 @@ def test_gohighlevel_connect_push_send_link_and_get_paid(demo, login, sandbox, c
     page.get_by_role("button", name="Send payment link").click()
     expect(page.locator("#ghl-panel")).to_contain_text(re.compile("sent by email", re.I))
 
+    # Several at once from the list: asked first, then followed on a page of its own.
+    page.goto("/invoices/")
+    page.get_by_label("Select INV-0002").check()
+    page.get_by_label("Select INV-0001").check()
+    page.locator("[data-bulk-bar]").get_by_role("button", name="Send payment link").click()
+    expect(page.locator("dialog[open]")).to_contain_text("Send payment links for the selected")
+    page.locator("dialog[open]").get_by_role("button", name="Confirm").click()
+    expect(page.get_by_role("heading", name="Send payment links")).to_be_visible()
+    expect(page.locator("#link-run")).to_contain_text("1 of 2 sent; 1 not sent.", timeout=POLL)
+    # INV-0001 is paid in the demo: nothing left to collect.
+    expect(page.locator("#link-run")).to_contain_text(
+        "INV-0001 Not sent Payment links are for invoices with something left to pay."
+    )
+
     page.goto("/sandbox/ghl/")
     sandbox_row(page, "INV-0002").get_by_role("button", name="Pay in full").click()
     page.goto(invoice_url)

@@ -252,6 +252,8 @@ CELERY_TASK_ROUTES = {
     "integrations.tasks.apply_webhook_task": {"queue": "webhooks"},
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Reconnects after a lost broker connection instead of stopping (celery_consumer.py).
+CELERY_WORKER_CONSUMER = "torqueflow.celery_consumer:Consumer"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -98,7 +98,7 @@ def test_broker_restarted_mid_run_loses_nothing(hub, redis_broker, worker_proces
     """Redis (broker, limiter) stops in the middle of a run and comes back empty. Invoices
     finalised while it is down are finalised for the owner (no error page); the sweeper
     re-enqueues whatever the lost messages carried, and every invoice reaches Xero once."""
-    worker_processes("worker", concurrency=2, claim_seconds=CLAIM_SECONDS)
+    worker = worker_processes("worker", concurrency=2, claim_seconds=CLAIM_SECONDS)
     before = hub.finalised(120)
     synced = hub.records().filter(state=SyncRecord.State.SYNCED)
     hub.wait_until(lambda: synced.count() >= 30, what="a run under way", sweep=False)
@@ -119,6 +119,9 @@ def test_broker_restarted_mid_run_loses_nothing(hub, redis_broker, worker_proces
     after = hub.finalised(30)  # and new work flows as before
     hub.drain()
     hub.assert_in_xero_once(before + during + after)
+    # The same worker carried on: it reconnected rather than stopping on the lost connection.
+    assert worker.process.poll() is None, worker.log()[-3000:]
+    assert "Unrecoverable error" not in worker.log()
 
 
 def paid_in_xero_while_the_broker_is_down(hub, worker_processes, redis_server):

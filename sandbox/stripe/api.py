@@ -126,8 +126,8 @@ def _perform(ctx: Ctx, route: Route) -> HttpResponse:
         return replayed or render.error_response(
             render.ApiError(
                 409,
-                "There is currently another in-progress request using this Stripe token (that "
-                "probably means you clicked twice, and the other request is still going "
+                "There is currently another in-progress request using this idempotent key (that "
+                "probably means you submitted twice, and the other request is still going "
                 "through): please try again in a few seconds.",
                 type_="idempotency_error",
                 code="idempotency_key_in_use",

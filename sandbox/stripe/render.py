@@ -56,8 +56,8 @@ def missing(param: str) -> ApiError:
     return ApiError(400, f"Missing required param: {param}.", code="parameter_missing", param=param)
 
 
-def invalid(param: str, message: str) -> ApiError:
-    return ApiError(400, message, code="parameter_invalid_empty", param=param)
+def invalid(param: str, message: str, code: str | None = None) -> ApiError:
+    return ApiError(400, message, code=code, param=param)
 
 
 def bad_value(param: str, value: str, allowed: list[str]) -> ApiError:

@@ -222,3 +222,22 @@ def test_errors_have_stripes_shape(sandbox_stripe):
         unknown.status_code == 404
         and "Unrecognized request URL" in unknown.json()["error"]["message"]
     )
+
+
+def test_limits_and_injected_errors_answer_as_stripe_does(sandbox_stripe):
+    from sandbox.models import Faults
+
+    client = sandbox_stripe.client
+    Faults.set_knobs("stripe", window_limit=1, rate_limit_scale=60.0)
+    client.v1.accounts.create({})
+    with pytest.raises(stripe.RateLimitError) as limited:
+        client.v1.accounts.create({})
+    assert limited.value.http_status == 429
+    assert limited.value.json_body["error"]["code"] == "rate_limit"
+
+    Faults.set_knobs("stripe", window_limit=25, error_rate=1.0)
+    with pytest.raises(stripe.APIError) as failed:
+        client.v1.accounts.retrieve_current()
+    assert failed.value.http_status == 500
+    assert failed.value.headers["Stripe-Should-Retry"] == "true"
+    assert failed.value.json_body["error"]["type"] == "api_error"

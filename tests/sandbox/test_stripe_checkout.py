@@ -206,3 +206,28 @@ def test_refunds_through_the_api_then_the_dashboards_button(sandbox_stripe):
     assert full["data"]["previous_attributes"] == {"amount_refunded": 2000, "refunded": False}
     with pytest.raises(stripe.InvalidRequestError, match="has already been refunded"):
         client.v1.refunds.create({"charge": charge.charge_id}, options=on(account))
+
+
+def test_an_open_session_past_its_expiry_expires_and_takes_no_payment(sandbox_stripe, monkeypatch):
+    from sandbox.stripe import checkout
+
+    client = sandbox_stripe.client
+    account = ready_account(sandbox_stripe)
+    expires_at = int(time.time()) + 3600
+    session = client.v1.checkout.sessions.create(
+        checkout_params(expires_at=expires_at), options=on(account)
+    )
+    assert session.expires_at == expires_at
+    with pytest.raises(stripe.InvalidRequestError, match="at least 30 minutes"):
+        client.v1.checkout.sessions.create(
+            checkout_params(expires_at=int(time.time()) + 60), options=on(account)
+        )
+
+    monkeypatch.setattr(checkout, "now", lambda: expires_at)
+    expired = client.v1.checkout.sessions.retrieve(session.id, options=on(account))
+
+    assert (expired.status, expired.payment_status, expired.url) == ("expired", "unpaid", None)
+    [event] = sandbox_stripe.events("checkout.session.expired")
+    assert event["account"] == account.id and event["data"]["object"]["id"] == session.id
+    page = pay(session)
+    assert page.status_code == 200 and "This Checkout Session is no longer active." in page.text

@@ -98,6 +98,12 @@ def create(ctx: Ctx) -> dict[str, Any]:
     p = ctx.params
     if ctx.account is None:
         raise render.ApiError(400, DIRECT_ONLY)
+    if not ctx.account.charges_enabled:
+        raise render.ApiError(
+            400,
+            f"The account {ctx.account.account_id} cannot currently accept payments: its "
+            "card_payments capability is not active until onboarding is complete.",
+        )
     params.known(p, CREATE_PARAMS)
     params.choice(p, "mode", ["payment"])
     raw_items = p.get("line_items")

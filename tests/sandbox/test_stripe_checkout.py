@@ -231,3 +231,13 @@ def test_an_open_session_past_its_expiry_expires_and_takes_no_payment(sandbox_st
     assert event["account"] == account.id and event["data"]["object"]["id"] == session.id
     page = pay(session)
     assert page.status_code == 200 and "This Checkout Session is no longer active." in page.text
+
+
+def test_no_session_for_an_account_that_cannot_take_payments_yet(sandbox_stripe):
+    from .stripe_support import express_account
+
+    client = sandbox_stripe.client
+    account = express_account(client)
+
+    with pytest.raises(stripe.InvalidRequestError, match="cannot currently accept payments"):
+        client.v1.checkout.sessions.create(checkout_params(), options=on(account))

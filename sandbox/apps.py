@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 # The emulated providers, in the order the control page shows them: each package's
 # provider.py registers its adapter.
-ADAPTERS = ("xero", "ghl")
+ADAPTERS = ("xero", "ghl", "stripe")
 
 
 class SandboxConfig(AppConfig):

@@ -702,3 +702,17 @@ def test_sorted_filtered_crm_lists_and_exports_do_not_grow_with_rows(
     crm_rows(org, 20, "b")
     many = export_queries_for(owner_client, url)
     assert len(many) == len(few), "\n".join(many)
+
+
+def test_sandbox_stripe_pages_queries_do_not_grow_with_accounts_or_payments(client):
+    from .sandbox.stripe_support import paid_account
+
+    first = paid_account(client, payments=1)
+    pages = [reverse("sandbox:stripe_index"), reverse("sandbox:stripe_dashboard", args=[first])]
+    with_few = [queries_for(client, url) for url in pages]
+    paid_account(client, payments=3, name="Beta Boilers")
+    paid_account(client, payments=2, name="Gamma Gas")
+
+    for url, few in zip(pages, with_few, strict=True):
+        many = queries_for(client, url)
+        assert len(many) == len(few), "\n".join(many)

@@ -67,10 +67,7 @@ def env_lines(adapter: SandboxProvider, request: HttpRequest) -> list[str]:
     base = settings.SANDBOX_BASE_URL.rstrip("/")
     browser = request.build_absolute_uri("/").rstrip("/")
     prefix = adapter.settings_prefix
-    lines = [
-        f"{prefix}_CLIENT_ID={adapter.client_id}",
-        f"{prefix}_CLIENT_SECRET={adapter.client_secret}",
-    ]
+    lines = adapter.credential_lines()
     for endpoint in adapter.endpoints:
         root = browser if endpoint.browser else base
         lines.append(f"{prefix}_{endpoint.setting}={root}/sandbox/{adapter.key}/{endpoint.path}")

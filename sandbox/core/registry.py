@@ -112,6 +112,9 @@ class SandboxProvider:
     name: str  # "Xero", "GoHighLevel"
     urls: str  # the module of the adapter's own URL patterns (its API)
     settings_prefix: str  # Torqueflow's settings: <prefix>_CLIENT_ID, ...
+    # Whether Torqueflow reaches it through OAuth (an app, consent, tokens): the facts below,
+    # down to `endpoints`, are needed only then. Stripe is called with the platform's key.
+    oauth: bool = True
     client_id: str
     client_secret: str
     app_name: str
@@ -129,6 +132,7 @@ class SandboxProvider:
     limits_scope: str  # who the limits count for: "per organisation"
     grant_noun: str  # what a reset may forget: "app authorisation", "install"
     page_blurb: str
+    setup_note: str = ""  # how to point Torqueflow at it, when not by an OAuth app
 
     # Webhooks.
     batch_webhooks: bool = False  # events waiting together go in one delivery
@@ -148,6 +152,12 @@ class SandboxProvider:
     def forget_data(self) -> None:
         """Delete what the API made (a reset); accounts keep their ids."""
         raise NotImplementedError
+
+    def forget_grants(self) -> None:
+        """A reset that forgets every grant: Torqueflow must connect again."""
+        from sandbox.models import Grant
+
+        Grant.objects.filter(app__provider=self.key).delete()
 
     # --- consent and tokens --------------------------------------------------------------
 
@@ -213,6 +223,14 @@ class SandboxProvider:
     def control_context(self, request: HttpRequest) -> dict[str, Any]:
         """What `accounts_template` shows."""
         return {}
+
+    def credential_lines(self) -> list[str]:
+        """Torqueflow's settings naming its credentials for this sandbox."""
+        prefix = self.settings_prefix
+        return [
+            f"{prefix}_CLIENT_ID={self.client_id}",
+            f"{prefix}_CLIENT_SECRET={self.client_secret}",
+        ]
 
     def extra_env_lines(self) -> list[str]:
         """Settings for Torqueflow besides the credentials and endpoints."""

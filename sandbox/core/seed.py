@@ -6,7 +6,7 @@ the knobs, and, when asked, every grant."""
 from django.conf import settings
 from django.db import transaction
 
-from sandbox.models import App, Faults, Grant, ProviderEvent, RateWindow, Stats
+from sandbox.models import App, Faults, ProviderEvent, RateWindow, Stats
 
 from .registry import SandboxProvider, get
 
@@ -15,7 +15,8 @@ def ensure_seeded(provider: str) -> None:
     """Idempotent: the demo accounts and the app(s)."""
     adapter = get(provider)
     adapter.seed()
-    ensure_apps(adapter)
+    if adapter.oauth:
+        ensure_apps(adapter)
 
 
 def ensure_apps(adapter: SandboxProvider) -> None:
@@ -45,5 +46,5 @@ def reset(provider: str, *, forget_grants: bool = False) -> None:
     Stats.objects.filter(provider=provider).delete()
     Faults.objects.filter(provider=provider).delete()
     if forget_grants:
-        Grant.objects.filter(app__provider=provider).delete()
+        adapter.forget_grants()
     ensure_seeded(provider)

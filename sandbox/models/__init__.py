@@ -14,6 +14,15 @@ from .core import (
     Stats,
 )
 from .ghl import GhlContact, GhlInvoice, GhlLocation, GhlPayment
+from .stripe import (
+    StripeAccount,
+    StripeCharge,
+    StripeCheckoutSession,
+    StripeIdempotencyKey,
+    StripeLink,
+    StripePaymentIntent,
+    StripeRefund,
+)
 from .xero import (
     XeroAccount,
     XeroConnection,
@@ -39,6 +48,13 @@ __all__ = [
     "RateWindow",
     "RefreshToken",
     "Stats",
+    "StripeAccount",
+    "StripeCharge",
+    "StripeCheckoutSession",
+    "StripeIdempotencyKey",
+    "StripeLink",
+    "StripePaymentIntent",
+    "StripeRefund",
     "XeroAccount",
     "XeroConnection",
     "XeroContact",

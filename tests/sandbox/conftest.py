@@ -202,3 +202,6 @@ from .ghl_support import (  # noqa: E402, F401
     ghl_plumbing,
     ghl_sent_invoice,
 )
+
+# The Stripe sandbox's fixture, for tests/sandbox/test_stripe_*.py.
+from .stripe_support import sandbox_stripe  # noqa: E402, F401

@@ -109,13 +109,22 @@ def _invoice_for(connection: Connection, intent: dict[str, Any]) -> Invoice | No
 
 
 def _refund_of(intent: dict[str, Any]) -> str:
-    """The refund note when the PaymentIntent's charge is refunded in full, else ""."""
+    """The refund note when the PaymentIntent's charge is refunded in full, else "". The
+    charge's refunds are listed only where Stripe includes them; the charge id otherwise."""
     charge = intent.get("latest_charge")
     if not isinstance(charge, dict) or not charge.get("refunded"):
         return ""
     refunds = (charge.get("refunds") or {}).get("data") or []
     ids = ", ".join(r["id"] for r in refunds if isinstance(r, dict) and r.get("id"))
-    return f"Refunded in Stripe ({ids})" if ids else "Refunded in Stripe"
+    return f"Refunded in Stripe ({ids or charge.get('id') or intent.get('id')})"
+
+
+def _partly_refunded(intent: dict[str, Any]) -> int:
+    """The amount refunded (minor units) of a charge refunded only in part, else 0."""
+    charge = intent.get("latest_charge")
+    if not isinstance(charge, dict) or charge.get("refunded"):
+        return 0
+    return int(charge.get("amount_refunded") or 0)
 
 
 def intent_apply(*, connection: Connection, intent: dict[str, Any]) -> bool:
@@ -174,6 +183,18 @@ def intent_apply(*, connection: Connection, intent: dict[str, Any]) -> bool:
             message=f"Payment {intent_id} recorded from Stripe",
         )
     refund = _refund_of(intent)
+    partly = _partly_refunded(intent)
+    if partly and not payment.is_deleted:
+        # One payment per PaymentIntent: a part refund is left to the owner to adjust.
+        activity_record(
+            connection=connection,
+            action="refund",
+            result="info",
+            subject=invoice.number,
+            message=f"Stripe payment {intent_id} was partly refunded "
+            f"({mapping.from_minor_units(partly, currency)} {currency.upper()}): "
+            "adjust the payment by hand if needed.",
+        )
     if refund and not payment.is_deleted:
         payment_delete(payment=payment, actor=None, reason=refund)
         activity_record(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import logging
 
+from django.db import transaction
 from django.utils import timezone
 
 from integrations.models import Connection
@@ -30,11 +31,10 @@ def reconcile_connection(connection: Connection) -> int:
     """Record what is missing; returns how many payments were applied."""
     started = timezone.now()
     last = connection.settings.get(CHECKED_AT)
-    since = (
-        datetime.datetime.fromtimestamp(int(last), tz=datetime.UTC) - OVERLAP
-        if last
-        else started - FIRST_LOOK_BACK
-    )
+    if last:
+        since = datetime.datetime.fromtimestamp(int(last), tz=datetime.UTC) - OVERLAP
+    else:
+        since = (connection.connected_at or started) - FIRST_LOOK_BACK
     client = StripeConnectClient(connection.settings.get("mode", ""))
     applied = 0
     batch: list[dict] = []
@@ -47,9 +47,10 @@ def reconcile_connection(connection: Connection) -> int:
             applied += _apply_missing(connection, batch)
             batch = []
     applied += _apply_missing(connection, batch)
-    Connection.objects.filter(pk=connection.pk).update(
-        settings={**connection.settings, CHECKED_AT: int(started.timestamp())}
-    )
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        locked.settings = {**locked.settings, CHECKED_AT: int(started.timestamp())}
+        locked.save(update_fields=["settings"])
     if applied:
         logger.info("Stripe reconcile recorded %s payment(s) for %s", applied, connection.pk)
     return applied

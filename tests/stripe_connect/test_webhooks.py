@@ -201,3 +201,16 @@ def test_unhandled_events_are_stored_as_ignored(connection):
     raw = json.dumps(body).encode()
     assert post(raw, sign(raw)).status_code == 200
     assert WebhookEvent.objects.get().state == WebhookEvent.State.IGNORED
+
+
+def test_a_part_refund_keeps_the_payment_and_tells_the_owner(connection, invoice, mocked, deliver):
+    from integrations.models import SyncActivity
+
+    body = fixture("payment_intent_refunded.json", invoice=invoice)
+    body["latest_charge"].update({"refunded": False, "amount_refunded": 2000})
+    mocked.get(f"{API}/v1/payment_intents/{INTENT_ID}", json=body)
+    deliver(fixture("event_charge_refunded.json", invoice=invoice))
+    [payment] = payments(invoice, live_only=True)
+    assert payment.amount == Decimal("120.00")
+    note = SyncActivity.objects.get(action="refund")
+    assert "partly refunded (20.00 GBP)" in note.message

@@ -59,6 +59,7 @@ def test_setup_incomplete_leads_to_what_stripe_needs_and_disconnect_asks_first(d
     expect(dialog).to_contain_text("Payments already recorded stay.")
     dialog.get_by_role("button", name="Disconnect").click()
     expect(page.get_by_text("Stripe disconnected.")).to_be_visible()
+    expect(page.locator(".stripe-account")).to_have_count(0)
     card = page.locator("#integration-stripe")
     expect(card.get_by_role("button", name="Connect Stripe Account")).to_be_visible()
     expect(card.get_by_label("Test mode")).to_be_checked()

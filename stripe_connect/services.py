@@ -5,7 +5,10 @@ caller as the hub's IntegrationError."""
 from __future__ import annotations
 
 import datetime
+import hashlib
+import hmac
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -24,6 +27,16 @@ SESSION_ACTION = "stripe.checkout_session_created"
 NOTHING_TO_COLLECT = "Pay online is for finalised sales invoices with something left to pay."
 
 
+def idempotency_key(organisation: Organisation, *parts: object) -> str:
+    """An Idempotency-Key for a request about `parts` of the organisation. Hashed with the
+    organisation's creation time and this server's secret: two installations that share a
+    Stripe test key (developers' machines, staging) have organisations with the same ids,
+    and must never be handed each other's accounts or sessions."""
+    seed = "|".join(str(p) for p in (organisation.pk, organisation.created_at.isoformat(), *parts))
+    digest = hmac.new(settings.SECRET_KEY.encode(), seed.encode(), hashlib.sha256).hexdigest()
+    return f"torqueflow-{digest[:40]}"
+
+
 def _client(connection: Connection) -> StripeConnectClient:
     return StripeConnectClient(connection.settings.get("mode", ""))
 
@@ -33,7 +46,7 @@ def account_create(*, organisation: Organisation, mode: str) -> registry.RemoteA
     names the organisation and mode, so a retried request makes one account."""
     params = mapping.account_create_params(organisation_name=organisation.name, email="")
     account = StripeConnectClient(mode).account_create(
-        params, idempotency_key=f"torqueflow-account-{organisation.pk}-{mode}"
+        params, idempotency_key=idempotency_key(organisation, "account", mode)
     )
     data = account.to_dict()
     return registry.RemoteAccount(
@@ -72,10 +85,10 @@ def dashboard_url(*, connection: Connection) -> str:
     return mapping.FULL_DASHBOARD_URL
 
 
-def _idempotency_key(invoice: Invoice, amount: int, currency: str, made: int) -> str:
+def _session_key(invoice: Invoice, amount: int, currency: str, made: int) -> str:
     """Per invoice and balance; `made` counts the sessions already made for that balance,
     so a new session follows one that expired while a retry reuses the key."""
-    return f"torqueflow-invoice-{invoice.organisation_id}-{invoice.pk}-{currency}{amount}-{made}"
+    return idempotency_key(invoice.organisation, "invoice", invoice.pk, currency, amount, made)
 
 
 def checkout_session_get_or_create(
@@ -117,7 +130,7 @@ def checkout_session_get_or_create(
     session = _client(connection).checkout_session_create(
         account_id=connection.remote_account_id,
         params=params,
-        idempotency_key=_idempotency_key(invoice, amount, currency, made),
+        idempotency_key=_session_key(invoice, amount, currency, made),
     )
     expires_at = datetime.datetime.fromtimestamp(int(session.expires_at), tz=datetime.UTC)
     try:

@@ -14,6 +14,7 @@ from invoicing.models import Invoice, Payment
 from invoicing.services.payments import payment_record
 from stripe_connect.models import CheckoutSession
 from stripe_connect.reconcile import reconcile_connection
+from stripe_connect.services import idempotency_key
 
 from .conftest import ACCOUNT_ID, API, fixture
 
@@ -47,7 +48,7 @@ def test_pay_online_makes_a_direct_charge_session_for_the_balance(
     request = mocked.calls[0].request
     assert request.headers["Stripe-Account"] == ACCOUNT_ID
     key = request.headers["Idempotency-Key"]
-    assert key == f"torqueflow-invoice-{invoice.organisation_id}-{invoice.pk}-gbp12000-0"
+    assert key == idempotency_key(invoice.organisation, "invoice", invoice.pk, "gbp", 12000, 0)
     body = form(request.body)
     assert body["line_items[0][price_data][unit_amount]"] == "12000"
     assert body["line_items[0][price_data][currency]"] == "gbp"
@@ -88,7 +89,8 @@ def test_an_open_session_is_reused_and_a_new_balance_gets_a_new_one(
     )
     owner_client.post(f"/stripe/invoices/{invoice.pk}/pay-online/")
     assert len(mocked.calls) == 2
-    assert mocked.calls[1].request.headers["Idempotency-Key"].endswith("-gbp10000-0")
+    key = mocked.calls[1].request.headers["Idempotency-Key"]
+    assert key == idempotency_key(invoice.organisation, "invoice", invoice.pk, "gbp", 10000, 0)
     assert CheckoutSession.objects.filter(invoice=invoice).count() == 2
 
 
@@ -100,7 +102,9 @@ def test_an_expired_session_is_replaced_with_a_new_key(owner_client, invoice, co
         "POST", f"{API}/v1/checkout/sessions", json=session_json(invoice, id="cs_test_again")
     )
     owner_client.post(f"/stripe/invoices/{invoice.pk}/pay-online/")
-    assert mocked.calls[1].request.headers["Idempotency-Key"].endswith("-gbp12000-1")
+    key = mocked.calls[1].request.headers["Idempotency-Key"]
+    assert key == idempotency_key(invoice.organisation, "invoice", invoice.pk, "gbp", 12000, 1)
+    assert key != mocked.calls[0].request.headers["Idempotency-Key"]
 
 
 def test_a_paid_invoice_gets_no_session(owner_client, invoice, connection, mocked):
@@ -164,3 +168,10 @@ def _method(invoice):
     from invoicing.models import PaymentMethod
 
     return PaymentMethod.objects.get_or_create(organisation=invoice.organisation, name="Cash")[0]
+
+
+def test_idempotency_keys_differ_between_installations(org, settings):
+    """Two servers sharing a Stripe test key hold organisations with the same ids."""
+    key = idempotency_key(org, "account", "test")
+    settings.SECRET_KEY = "another-installation"
+    assert idempotency_key(org, "account", "test") != key

@@ -139,6 +139,10 @@ class StripeConnectClient:
         options = {"stripe_account": account_id, "idempotency_key": idempotency_key}
         return self._call(lambda: self._client.v1.checkout.sessions.create(params, options))
 
+    def checkout_session_expire(self, *, account_id: str, session_id: str) -> None:
+        options = {"stripe_account": account_id}
+        self._call(lambda: self._client.v1.checkout.sessions.expire(session_id, None, options))
+
     def payment_intent_get(
         self, *, account_id: str, payment_intent_id: str
     ) -> stripe.PaymentIntent:

@@ -4,6 +4,7 @@ caller as the hub's IntegrationError."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import hmac
@@ -12,9 +13,11 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import Organisation
 from integrations import registry
+from integrations.errors import ValidationFailed
 from integrations.models import Connection
 from invoicing.models import Invoice
 from invoicing.services.audit import audit_record
@@ -85,6 +88,21 @@ def dashboard_url(*, connection: Connection) -> str:
     return mapping.FULL_DASHBOARD_URL
 
 
+def _expire_older(connection: Connection, invoice: Invoice, *, keep: CheckoutSession) -> None:
+    """Close the invoice's sessions for an earlier balance, so no one pays an old amount
+    through a link sent before. One already paid or closed is left as it is."""
+    older = CheckoutSession.objects.for_org(invoice.organisation).filter(
+        invoice=invoice, expires_at__gt=timezone.now()
+    )
+    for session in older.exclude(pk=keep.pk):
+        # One completed or expired already is refused by Stripe: nothing to close.
+        with contextlib.suppress(ValidationFailed):
+            _client(connection).checkout_session_expire(
+                account_id=session.account_id, session_id=session.session_id
+            )
+        CheckoutSession.objects.filter(pk=session.pk).update(expires_at=timezone.now())
+
+
 def _session_key(invoice: Invoice, amount: int, currency: str, made: int) -> str:
     """Per invoice and balance; `made` counts the sessions already made for that balance,
     so a new session follows one that expired while a retry reuses the key."""
@@ -151,6 +169,7 @@ def checkout_session_get_or_create(
     except IntegrityError:  # the same session stored by a concurrent request
         stored, created = CheckoutSession.objects.get(session_id=session.id), False
     if created:
+        _expire_older(connection, invoice, keep=stored)
         audit_record(
             organisation=invoice.organisation,
             actor=actor,

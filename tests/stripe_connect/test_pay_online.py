@@ -87,8 +87,17 @@ def test_an_open_session_is_reused_and_a_new_balance_gets_a_new_one(
         f"{API}/v1/checkout/sessions",
         json=session_json(invoice, id="cs_test_second", amount_total=10000),
     )
+    first = fixture("checkout_session.json")["id"]
+    mocked.post(
+        f"{API}/v1/checkout/sessions/{first}/expire",
+        json=session_json(invoice, status="expired"),
+    )
     owner_client.post(f"/stripe/invoices/{invoice.pk}/pay-online/")
-    assert len(mocked.calls) == 2
+    assert len(mocked.calls) == 3
+    # The link for the old balance is closed, so no one pays 120.00 through it now.
+    assert mocked.calls[2].request.url == f"{API}/v1/checkout/sessions/{first}/expire"
+    assert mocked.calls[2].request.headers["Stripe-Account"] == ACCOUNT_ID
+    assert not CheckoutSession.objects.get(session_id=first).expires_at > timezone.now()
     key = mocked.calls[1].request.headers["Idempotency-Key"]
     assert key == idempotency_key(invoice.organisation, "invoice", invoice.pk, "gbp", 10000, 0)
     assert CheckoutSession.objects.filter(invoice=invoice).count() == 2

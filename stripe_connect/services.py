@@ -4,10 +4,10 @@ caller as the hub's IntegrationError."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import hmac
+import logging
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from integrations import registry
-from integrations.errors import ValidationFailed
+from integrations.errors import IntegrationError, ValidationFailed
 from integrations.models import Connection
 from invoicing.models import Invoice
 from invoicing.services.audit import audit_record
@@ -25,6 +25,8 @@ from invoicing.services.audit import audit_record
 from . import mapping, selectors
 from .client import StripeConnectClient
 from .models import CheckoutSession
+
+logger = logging.getLogger(__name__)
 
 SESSION_ACTION = "stripe.checkout_session_created"
 NOTHING_TO_COLLECT = "Pay online is for finalised sales invoices with something left to pay."
@@ -95,11 +97,16 @@ def _expire_older(connection: Connection, invoice: Invoice, *, keep: CheckoutSes
         invoice=invoice, expires_at__gt=timezone.now()
     )
     for session in older.exclude(pk=keep.pk):
-        # One completed or expired already is refused by Stripe: nothing to close.
-        with contextlib.suppress(ValidationFailed):
+        try:
             _client(connection).checkout_session_expire(
                 account_id=session.account_id, session_id=session.session_id
             )
+        except ValidationFailed:
+            pass  # completed or expired already: Stripe refuses, and there is nothing to close
+        except IntegrationError as error:
+            # The new link is made; this one runs to its own expiry.
+            logger.info("Could not expire Stripe session %s: %s", session.session_id, error)
+            continue
         CheckoutSession.objects.filter(pk=session.pk).update(expires_at=timezone.now())
 
 

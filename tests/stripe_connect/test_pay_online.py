@@ -184,3 +184,30 @@ def test_idempotency_keys_differ_between_installations(org, settings):
     key = idempotency_key(org, "account", "test")
     settings.SECRET_KEY = "another-installation"
     assert idempotency_key(org, "account", "test") != key
+
+
+def test_the_nightly_check_is_on_beats_schedule_for_active_connections_only(connection, org):
+    from unittest import mock
+
+    from integrations.registry import beat_schedule
+    from stripe_connect import tasks
+
+    entry = beat_schedule()["reconcile-stripe-nightly"]
+    assert entry["task"] == "stripe_connect.tasks.reconcile_all_task"
+    with mock.patch.object(tasks.reconcile_connection_task, "delay") as delay:
+        tasks.reconcile_all_task()
+        connection.state = connection.State.SETUP_INCOMPLETE
+        connection.save()
+        tasks.reconcile_all_task()
+    assert [call.args for call in delay.call_args_list] == [(connection.pk,)]
+
+
+def test_a_payment_in_another_currency_is_not_recorded(invoice, connection, mocked):
+    from integrations.models import SyncActivity
+    from stripe_connect.inbound import intent_apply
+
+    body = fixture("payment_intent_succeeded.json", invoice=invoice)
+    body["currency"] = "eur"
+    assert intent_apply(connection=connection, intent=body)
+    assert not Payment.objects.filter(invoice=invoice).exists()
+    assert "is in EUR, not the invoice's GBP" in SyncActivity.objects.get().message

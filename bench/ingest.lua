@@ -1,5 +1,6 @@
 -- wrk script for bench/ingest.py: POSTs pre-signed bodies, one per request, in turn.
--- Arguments (after --): a file of "signature<TAB>body" lines, and wrk's thread count.
+-- Arguments (after --): a file of "signature<TAB>body" lines, wrk's thread count, and the
+-- header the signature goes in (x-xero-signature unless given).
 -- Thread i sends lines i, i + threads, i + 2 * threads, ... so no two requests share a body
 -- until the file runs out (then it starts again: those are replays).
 local threads = {}
@@ -16,6 +17,7 @@ function init(args)
     bodies[#bodies + 1] = { signature, body }
   end
   step = tonumber(args[2])
+  header = args[3] or "x-xero-signature"
   index = id
 end
 
@@ -24,7 +26,7 @@ function request()
   index = index + step
   return wrk.format("POST", nil, {
     ["Content-Type"] = "application/json",
-    ["x-xero-signature"] = item[1],
+    [header] = item[1],
   }, item[2])
 end
 

@@ -1,13 +1,14 @@
-"""Bench 2 (webhook ingest): wrk posts correctly signed Xero webhooks to /webhooks/xero/ under
-gunicorn with 2 workers, next to a trivial view (/bench/ping/, same middleware, no work) in
-the same run.
+"""Bench 2 (webhook ingest): wrk posts correctly signed Xero webhooks to /webhooks/xero/ and
+Stripe events to /webhooks/stripe/ under gunicorn with 2 workers, next to a trivial view
+(/bench/ping/, same middleware, no work) in the same run.
 
     bash scripts/with-services.sh .venv/bin/python -m bench.ingest [--quick]
 
 Two loads: a replay storm (one body again and again: stored once, then recognised as seen)
 and unique events (every request a new event, pre-signed, so each one is stored and its
-apply task queued). No Celery worker runs: this measures the answer, not the apply. Rounds
-alternate the three targets; the figures are the medians over the rounds.
+apply task queued), for Xero and for Stripe. No Celery worker runs: this measures the
+answer, not the apply. Rounds alternate the targets; the figures are the medians over the
+rounds.
 """
 
 from __future__ import annotations
@@ -53,17 +54,64 @@ def delivery(sequence: int, resource_id: str) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-def bodies_file(name: str, count: int, key: str, *, start: int = 0) -> str:
+def stripe_delivery(number: int) -> bytes:
+    """One Stripe event from a connected account (payment_intent.succeeded), as Stripe
+    sends it to a Connect endpoint."""
+    intent = {
+        "id": f"pi_bench{number:016d}",
+        "object": "payment_intent",
+        "amount": 12000,
+        "amount_received": 12000,
+        "currency": "gbp",
+        "status": "succeeded",
+        "metadata": {"invoice_id": "1", "organisation_id": "1"},
+    }
+    body = {
+        "id": f"evt_bench{number:016d}",
+        "object": "event",
+        "account": "acct_1BenchAccount0001",
+        "api_version": "2026-10-28.endive",
+        "created": int(time.time()),
+        "data": {"object": intent},
+        "livemode": False,
+        "pending_webhooks": 1,
+        "type": "payment_intent.succeeded",
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def stripe_signed(body: bytes, secret: str) -> str:
+    """Stripe-Signature: t=<unix>,v1=hex HMAC-SHA256 of "<t>.<body>" (valid for 300 s: the
+    file is written just before its load runs)."""
+    at = int(time.time())
+    digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={at},v1={digest}"
+
+
+def bodies_file(name: str, count: int, key: str, *, start: int = 0, stripe: bool = False) -> str:
     """`count` signed deliveries, each of a different event (one when count is 1)."""
     path = LOGS / f"ingest-{name}.txt"
     with open(path, "w") as out:
         for n in range(start, start + count):
-            body = delivery(n + 1, str(uuid.uuid5(uuid.NAMESPACE_OID, f"bench-{n}")))
-            out.write(f"{signed(body, key)}\t{body.decode()}\n")
+            if stripe:
+                body = stripe_delivery(n)
+                signature = stripe_signed(body, key)
+            else:
+                body = delivery(n + 1, str(uuid.uuid5(uuid.NAMESPACE_OID, f"bench-{n}")))
+                signature = signed(body, key)
+            out.write(f"{signature}\t{body.decode()}\n")
     return str(path)
 
 
-def wrk(url: str, bodies: str, *, seconds: int, connections: int, threads: int) -> dict:
+def wrk(
+    url: str,
+    bodies: str,
+    *,
+    seconds: int,
+    connections: int,
+    threads: int,
+    header: str = "x-xero-signature",
+) -> dict:
     args = [
         "wrk",
         f"--threads={threads}",
@@ -75,6 +123,7 @@ def wrk(url: str, bodies: str, *, seconds: int, connections: int, threads: int) 
         "--",
         bodies,
         str(threads),
+        header,
     ]
     done = subprocess.run(args, capture_output=True, text=True, check=True)  # noqa: S603
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -101,19 +150,21 @@ def main() -> None:
         from integrations.models import WebhookEvent
 
         key = settings.XERO_WEBHOOK_KEY
+        stripe_secret = settings.STRIPE_CONNECT_WEBHOOK_SECRET
         ping, webhook = f"{stack.url}/bench/ping/", f"{stack.url}/webhooks/xero/"
+        stripe_webhook = f"{stack.url}/webhooks/stripe/"
         replay = bodies_file("replay", 1, key, start=10**9)
         log("ingest: warming up")
         for url in (ping, webhook):
             wrk(url, replay, **{**load, "seconds": 2})
 
-        def measure(url: str, bodies: str) -> dict:
+        def measure(url: str, bodies: str, **extra) -> dict:
             before = WebhookEvent.objects.count()
-            run = wrk(url, bodies, **load)
+            run = wrk(url, bodies, **load, **extra)
             time.sleep(1)  # requests in flight when wrk stopped finish
             return {**run, "stored": WebhookEvent.objects.count() - before}
 
-        results: dict[str, list[dict]] = {"ping": [], "replay": [], "unique": []}
+        results: dict[str, list[dict]] = {"ping": [], "replay": [], "unique": [], "stripe": []}
         unique_sent = 0
         for number in range(rounds):
             log(f"ingest: round {number + 1} of {rounds}, {seconds}s each")
@@ -123,6 +174,11 @@ def main() -> None:
             count = int(results["replay"][-1]["rps"] * seconds * 5) + 1000
             fresh = bodies_file("unique", count, key, start=unique_sent)
             results["unique"].append(measure(webhook, fresh) | {"sent_bodies": count})
+            stripe_fresh = bodies_file(
+                "stripe", count, stripe_secret, start=unique_sent, stripe=True
+            )
+            stripe_run = measure(stripe_webhook, stripe_fresh, header="Stripe-Signature")
+            results["stripe"].append(stripe_run | {"sent_bodies": count})
             unique_sent += count
 
     def figures(name: str) -> dict:
@@ -141,24 +197,28 @@ def main() -> None:
         }
 
     ping_fig, replay_fig, unique_fig = figures("ping"), figures("replay"), figures("unique")
-    # Bodies were never reused within a round: every request of the unique load was new.
+    stripe_fig = figures("stripe")
+    # Bodies were never reused within a round: every request of the unique loads was new.
     unique_fig["wrapped"] = any(r["requests"] > r["sent_bodies"] for r in results["unique"])
+    stripe_fig["wrapped"] = any(r["requests"] > r["sent_bodies"] for r in results["stripe"])
     rows = [
-        ["requests per second", ping_fig["rps"], replay_fig["rps"], unique_fig["rps"]],
-        ["p50 latency (ms)", ping_fig["p50_ms"], replay_fig["p50_ms"], unique_fig["p50_ms"]],
-        ["p99 latency (ms)", ping_fig["p99_ms"], replay_fig["p99_ms"], unique_fig["p99_ms"]],
-        ["ratio to trivial view (rps)", ping_fig["ratio_to_trivial"],
-         replay_fig["ratio_to_trivial"], unique_fig["ratio_to_trivial"]],
-        ["errors (socket or non-2xx)", ping_fig["errors"], replay_fig["errors"],
-         unique_fig["errors"]],
-        ["requests", ping_fig["requests"], replay_fig["requests"], unique_fig["requests"]],
-        ["events stored", ping_fig["stored"], replay_fig["stored"], unique_fig["stored"]],
-    ]  # fmt: skip
+        [label, ping_fig[k], replay_fig[k], unique_fig[k], stripe_fig[k]]
+        for label, k in (
+            ("requests per second", "rps"),
+            ("p50 latency (ms)", "p50_ms"),
+            ("p99 latency (ms)", "p99_ms"),
+            ("ratio to trivial view (rps)", "ratio_to_trivial"),
+            ("errors (socket or non-2xx)", "errors"),
+            ("requests", "requests"),
+            ("events stored", "stored"),
+        )
+    ]
     title = (
         f"Bench 2: webhook ingest, gunicorn 2 workers, wrk {args.connections} connections, "
         f"median of {rounds} x {seconds}s"
     )
-    text = table(title, ["", "trivial view", "replayed event", "unique events"], rows)
+    headings = ["", "trivial view", "replayed event", "unique events", "Stripe unique events"]
+    text = table(title, headings, rows)
     emit(
         "ingest",
         text,
@@ -170,6 +230,7 @@ def main() -> None:
             "trivial": ping_fig,
             "replay": replay_fig,
             "unique": unique_fig,
+            "stripe": stripe_fig,
             "rounds": rounds,
             "seconds": seconds,
             "connections": args.connections,

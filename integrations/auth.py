@@ -8,6 +8,12 @@
   it passes the values are stored encrypted on the connection and it becomes Active.
 - `NoAuth()`: an internal feature with no remote account (the client portal); the owner
   enables or disables it.
+- `HostedOnboarding(modes=...)`: the platform's own keys (from settings) act on an account
+  the owner sets up on the provider's hosted pages (Stripe Connect). The owner picks a mode
+  (test or live: only those whose keys are set); the provider creates the account and hands
+  back the address of its onboarding page (`onboarding_start`), mints a fresh one when the
+  last expired or the owner resumes (`onboarding_resume`), and reads the account again when
+  the owner comes back (`onboarding_returned`). No secret of the remote account is stored.
 
 The hub runs each kind's flow (views in auth_views.py, writes in services/); a provider only
 declares which one it uses.
@@ -24,7 +30,7 @@ if TYPE_CHECKING:
 
 
 class AuthKind:
-    """Base of the three kinds; `kind` is what templates and views branch on."""
+    """Base of the kinds; `kind` is what templates and views branch on."""
 
     kind: ClassVar[str] = ""
 
@@ -73,3 +79,31 @@ class Credentials(AuthKind):
 @dataclass(frozen=True)
 class NoAuth(AuthKind):
     kind: ClassVar[str] = "none"
+
+
+@dataclass(frozen=True)
+class OnboardingMode:
+    """One way a HostedOnboarding provider can be connected ("test", "Test mode")."""
+
+    key: str
+    label: str
+
+
+@dataclass(frozen=True)
+class HostedOnboarding(AuthKind):
+    """`modes` returns the modes this server can offer now (read from settings when called):
+    a mode whose platform keys are not set is not offered."""
+
+    modes: Callable[[], tuple[OnboardingMode, ...]]
+    kind: ClassVar[str] = "hosted"
+
+    def available(self) -> tuple[OnboardingMode, ...]:
+        return tuple(self.modes())
+
+    def mode(self, key: str) -> OnboardingMode | None:
+        return next((m for m in self.available() if m.key == key), None)
+
+    def label(self, key: str) -> str:
+        """The mode's label; its key when the mode is no longer offered."""
+        found = self.mode(key)
+        return found.label if found else key.capitalize()

@@ -52,6 +52,16 @@ class RemoteAccount:
 
 
 @dataclass(frozen=True)
+class OnboardingStatus:
+    """What a HostedOnboarding provider read of its remote account: whether it can be used
+    (`ready`), its name, and what the provider keeps in Connection.settings (`details`)."""
+
+    ready: bool
+    name: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Toggle:
     """An on/off setting on a provider's card, saved in Connection.settings[key]."""
 
@@ -187,7 +197,8 @@ class Provider:
     payment_source: PaymentSource | None = None
     periodic_jobs: tuple[PeriodicJob, ...] = ()
     account_codes: AccountCodes | None = None
-    # How it connects (integrations/auth.py): OAuth2(), Credentials(...) or NoAuth().
+    # How it connects (integrations/auth.py): OAuth2(), Credentials(...), NoAuth() or
+    # HostedOnboarding(...).
     auth: AuthKind = OAuth2()
     # Its tab on the Integrations page: a short label (defaults to the name), and a template
     # rendered under its card there, with `page_context()` added to the page's context.
@@ -205,6 +216,26 @@ class Provider:
     def connected(self, *, connection: Connection, token: dict[str, Any]) -> None:
         """Called inside the transaction that activates a connection, to keep what the
         provider needs later from the token response (e.g. a user id) in its settings."""
+
+    # --- hosted onboarding (auth.HostedOnboarding) -----------------------------------------
+
+    def onboarding_account_create(self, *, organisation: Organisation, mode: str) -> RemoteAccount:
+        """Create the remote account the owner will set up in `mode`; its `details` are kept
+        in the connection's settings (the hub adds the mode)."""
+        raise NotImplementedError
+
+    def onboarding_link(self, *, connection: Connection, return_url: str, refresh_url: str) -> str:
+        """A fresh address of the provider's hosted setup pages for the connection's account.
+        Single-use: never store or log it."""
+        raise NotImplementedError
+
+    def onboarding_status(self, *, connection: Connection) -> OnboardingStatus:
+        """Read the connection's remote account again: is it ready to use?"""
+        raise NotImplementedError
+
+    def onboarding_origin(self) -> str:
+        """The origin the setup pages are served from (the page's CSP form-action)."""
+        return ""
 
     def toggle_value(self, connection: Connection, key: str) -> bool:
         toggle = next(t for t in self.toggles if t.key == key)

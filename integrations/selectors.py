@@ -22,7 +22,7 @@ from accounts.models import Organisation
 from invoicing.models import Invoice
 
 from . import registry
-from .auth import Credentials, NoAuth, OAuth2
+from .auth import Credentials, HostedOnboarding, NoAuth, OAuth2, OnboardingMode
 from .errors import ConnectionNotActive
 from .forms import BackfillRangeForm, ChooseAccountForm, CredentialsForm
 from .models import Connection, SyncActivity, SyncRecord
@@ -115,6 +115,9 @@ class Card:
     # A linked connection that a new consent may move: which account to keep syncing with.
     chooser: ChooseAccountForm | None = None
     current_reached: bool = False
+    # A HostedOnboarding provider's modes this server offers, and the connection's own.
+    modes: tuple[OnboardingMode, ...] = ()
+    mode_label: str = ""
 
     @property
     def key(self) -> str:
@@ -210,6 +213,16 @@ _KIND_WORDS: dict[str, dict[str, tuple[str, str]]] = {
             "Enter your {name} details to finish setting up",
         ),
         State.REQUIRES_REAUTH: ("Reconnect Needed", "Enter your {name} details again to reconnect"),
+    },
+    HostedOnboarding.kind: {
+        State.ACTIVE: ("Connected", "Nothing to do: {name} is connected"),
+        State.NOT_CONNECTED: ("Not Connected", "Connect {name} to get started"),
+        State.DISCONNECTED: ("Not Connected", "Connect {name} again to resume"),
+        State.SETUP_INCOMPLETE: (
+            "Setup Incomplete",
+            "{name} needs a few more details: continue setup with {name}",
+        ),
+        State.REQUIRES_REAUTH: ("Reconnect Needed", "Connect {name} again to resume"),
     },
     NoAuth.kind: {
         State.ACTIVE: ("Enabled", "Nothing to do: {name} is on"),
@@ -322,6 +335,16 @@ def build_card(
             remote_accounts=tuple(accounts_to_choose(connection)),
             configured=config.configured,
             authorize_origin=_origin(config.authorize_url) if config.configured else "",
+        )
+    elif isinstance(auth, HostedOnboarding):
+        modes = auth.available()
+        mode = connection.settings.get("mode", "") if connection is not None else ""
+        card = replace(
+            card,
+            modes=modes,
+            mode_label=auth.label(mode) if mode and status.state not in UNLINKED_STATES else "",
+            configured=bool(modes),
+            authorize_origin=_origin(provider.onboarding_origin()),
         )
     return card
 

@@ -22,4 +22,7 @@ urlpatterns = [
     path("<slug:provider>/backfill/progress/", backfill_views.progress, name="backfill_progress"),
     path("<slug:provider>/backfill/dismiss/", backfill_views.dismiss, name="backfill_dismiss"),
     path("<slug:provider>/disable/", auth_views.disable, name="disable"),
+    path("<slug:provider>/onboard/", auth_views.onboard, name="onboard"),
+    path("<slug:provider>/onboard/return/", auth_views.onboard_return, name="onboard_return"),
+    path("<slug:provider>/onboard/refresh/", auth_views.onboard_refresh, name="onboard_refresh"),
 ]

@@ -44,6 +44,7 @@ ID_SOURCES: dict[str, Callable[[World], dict]] = {
     "ghl:send_link": lambda w: {"pk": w.unpaid.pk},
     "ghl:payment_link": lambda w: {"pk": w.unpaid.pk},
     "ghl:link_run": lambda w: {"pk": w.link_run.pk},
+    "stripe_connect:pay_online": lambda w: {"pk": w.unpaid.pk},
     "invoicing:invoice_detail": lambda w: {"pk": w.unpaid.pk},
     "invoicing:invoice_edit": lambda w: {"pk": w.draft.pk},
     "invoicing:invoice_finalise": lambda w: {"pk": w.draft.pk},

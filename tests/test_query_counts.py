@@ -716,3 +716,48 @@ def test_sandbox_stripe_pages_queries_do_not_grow_with_accounts_or_payments(clie
     for url, few in zip(pages, with_few, strict=True):
         many = queries_for(client, url)
         assert len(many) == len(few), "\n".join(many)
+
+
+def test_stripe_tab_and_pay_online_panel_queries_do_not_grow(owner_client, org, settings):
+    """The Stripe tab reads its account from the connection (no call to Stripe, no query per
+    requirement); the invoice page's Pay online panel is two queries however many sessions
+    and payments the invoice has had."""
+    from django.utils import timezone
+
+    from stripe_connect.models import CheckoutSession
+
+    settings.STRIPE_TEST_SECRET_KEY = "sk_test_query_counts"
+    stripe = Connection.objects.create(
+        organisation=org,
+        provider="stripe",
+        state="setup_incomplete",
+        remote_account_id="acct_1QpQueryCounts",
+        settings={"mode": "test", "currently_due": ["external_account"], "past_due": []},
+    )
+    tab = reverse("integrations:provider", args=["stripe"])
+    few = queries_for(owner_client, tab)
+    stripe.settings["currently_due"] = [f"person_{n}.verification.document" for n in range(30)]
+    stripe.save()
+    many = queries_for(owner_client, tab)
+    assert len(many) == len(few), "\n".join(many)
+    assert "an identity document" in visible_text(owner_client.get(tab))
+
+    stripe.state = "active"
+    stripe.save()
+    small, large = detail_with(org, 1, "s"), detail_with(org, 10, "l")
+    for invoice, count in ((small, 1), (large, 10)):
+        for n in range(count):
+            CheckoutSession.objects.create(
+                organisation=org,
+                invoice=invoice,
+                connection=stripe,
+                account_id="acct_1QpQueryCounts",
+                session_id=f"cs_test_{invoice.pk}_{n}",
+                url=f"https://checkout.stripe.com/c/pay/cs_test_{invoice.pk}_{n}",
+                amount=100 + n,
+                currency="gbp",
+                expires_at=timezone.now() + datetime.timedelta(hours=n),
+            )
+    with_1 = queries_for(owner_client, reverse("invoicing:invoice_detail", args=[small.pk]))
+    with_10 = queries_for(owner_client, reverse("invoicing:invoice_detail", args=[large.pk]))
+    assert len(with_10) == len(with_1), "\n".join(with_10)

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "notifications",
     "integrations",
     "ghl",
+    "stripe_connect",
     "xero_sync",
     "home",
     "sandbox",

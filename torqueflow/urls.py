@@ -44,6 +44,7 @@ urlpatterns = [
     path("settings/integrations/", include("integrations.urls")),
     path("sync/", include("integrations.urls_sync")),
     path("ghl/", include("ghl.urls")),
+    path("stripe/", include("stripe_connect.urls")),
     path("", include("invoicing.urls")),
     path("", include("crm.urls")),
     path("", include("scheduling.urls")),

@@ -29,6 +29,21 @@
     showToast("Could not reach Torqueflow. Check your connection and try again.", "error");
   });
 
+  // "Copy link" buttons: copy the value of the input they name.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy-from]");
+    if (!button) return;
+    var input = document.getElementById(button.getAttribute("data-copy-from"));
+    if (!input) return;
+    input.select();
+    var done = function () { showToast("Link copied", "success"); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () {});
+    } else if (document.execCommand && document.execCommand("copy")) {
+      done();
+    }
+  });
+
   // Links and buttons that open a <dialog> instead of navigating.
   document.addEventListener("click", function (event) {
     var opener = event.target.closest("[data-open-dialog]");

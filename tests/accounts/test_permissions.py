@@ -353,6 +353,9 @@ ROWS = [
             ("backfill_offer", "get", lambda w: ["xero"]),
             ("backfill_progress", "get", lambda w: ["xero"]),
             ("backfill_dismiss", "post", lambda w: ["xero"]),
+            ("onboard", "post", lambda w: ["stripe"]),
+            ("onboard_return", "get", lambda w: ["stripe"]),
+            ("onboard_refresh", "get", lambda w: ["stripe"]),
         ]
     ),
     # Appointments: everyone with crm.view reads; Owner and Staff book and change

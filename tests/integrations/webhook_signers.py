@@ -16,6 +16,7 @@ from django.utils import timezone
 
 XERO_KEY = "xero-webhook-key-for-body-tests"
 GHL_KEY = ed25519.Ed25519PrivateKey.generate()
+STRIPE_SECRET = "whsec_body_tests_connect"
 
 
 def sign_xero(body: bytes) -> dict[str, str]:
@@ -27,7 +28,18 @@ def sign_ghl(body: bytes) -> dict[str, str]:
     return {"X-GHL-Signature": base64.b64encode(GHL_KEY.sign(body)).decode()}
 
 
-SIGNERS: dict[str, Callable[[bytes], dict[str, str]]] = {"xero": sign_xero, "ghl": sign_ghl}
+def sign_stripe(body: bytes) -> dict[str, str]:
+    """Stripe-Signature: t=<unix>,v1=HMAC-SHA256(secret, "<t>.<body>") in hex."""
+    at = int(timezone.now().timestamp())
+    digest = hmac.new(STRIPE_SECRET.encode(), f"{at}.".encode() + body, hashlib.sha256)
+    return {"Stripe-Signature": f"t={at},v1={digest.hexdigest()}"}
+
+
+SIGNERS: dict[str, Callable[[bytes], dict[str, str]]] = {
+    "xero": sign_xero,
+    "ghl": sign_ghl,
+    "stripe": sign_stripe,
+}
 
 
 def now_stamp() -> str:
@@ -73,7 +85,37 @@ def ghl_delivery(**changes) -> dict:
     }
 
 
-DELIVERIES: dict[str, Callable[..., dict]] = {"xero": xero_delivery, "ghl": ghl_delivery}
+def stripe_delivery(**changes) -> dict:
+    """A documented Stripe event from a connected account (payment_intent.succeeded)."""
+    return {
+        "id": "evt_3QpBodyTest0000001",
+        "object": "event",
+        "account": "acct_1QpBodyTest000001",
+        "api_version": "2026-10-28.endive",
+        "created": 1765152200,
+        "data": {
+            "object": {
+                "id": "pi_3QpBodyTest0000001",
+                "object": "payment_intent",
+                "amount": 12000,
+                "amount_received": 12000,
+                "currency": "gbp",
+                "status": "succeeded",
+                "metadata": {"invoice_id": "1", "organisation_id": "1"},
+            }
+        },
+        "livemode": False,
+        "pending_webhooks": 1,
+        "type": "payment_intent.succeeded",
+        **changes,
+    }
+
+
+DELIVERIES: dict[str, Callable[..., dict]] = {
+    "xero": xero_delivery,
+    "ghl": ghl_delivery,
+    "stripe": stripe_delivery,
+}
 
 
 def encode(value: object) -> bytes:
@@ -83,6 +125,7 @@ def encode(value: object) -> bytes:
 
 def use_test_webhook_keys(settings):
     settings.XERO_WEBHOOK_KEY = XERO_KEY
+    settings.STRIPE_CONNECT_WEBHOOK_SECRET = STRIPE_SECRET
     settings.GHL_WEBHOOK_PUBLIC_KEY = (
         GHL_KEY.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)

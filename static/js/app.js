@@ -29,21 +29,6 @@
     showToast("Could not reach Torqueflow. Check your connection and try again.", "error");
   });
 
-  // "Copy link" buttons: copy the value of the input they name.
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-copy-from]");
-    if (!button) return;
-    var input = document.getElementById(button.getAttribute("data-copy-from"));
-    if (!input) return;
-    input.select();
-    var done = function () { showToast("Link copied", "success"); };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(input.value).then(done, function () {});
-    } else if (document.execCommand && document.execCommand("copy")) {
-      done();
-    }
-  });
-
   // Links and buttons that open a <dialog> instead of navigating.
   document.addEventListener("click", function (event) {
     var opener = event.target.closest("[data-open-dialog]");
@@ -62,14 +47,27 @@
     }
   });
 
-  // Buttons that copy a value (a remote id, a payment link) to the clipboard.
+  // Copy buttons: the value they carry (data-copy, a remote id), or that of the input they
+  // name (data-copy-from, a payment link), which is selected too for copying by hand.
   document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-copy]");
-    if (!button || !navigator.clipboard) return;
-    navigator.clipboard.writeText(button.getAttribute("data-copy")).then(
-      function () { showToast("Copied", "success"); },
-      function () { showToast("Could not copy: select the text instead", "error"); }
-    );
+    var button = event.target.closest("[data-copy], [data-copy-from]");
+    if (!button) return;
+    var text = button.getAttribute("data-copy");
+    if (text === null) {
+      var input = document.getElementById(button.getAttribute("data-copy-from"));
+      if (!input) return;
+      input.select();
+      text = input.value;
+    }
+    var copied = function () { showToast("Copied", "success"); };
+    var failed = function () { showToast("Could not copy: select the text instead", "error"); };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(copied, failed);
+    } else if (button.hasAttribute("data-copy-from") && document.execCommand("copy")) {
+      copied();
+    } else {
+      failed();
+    }
   });
 
   // Forms that ask before they submit: a dialog with the form's own wording.

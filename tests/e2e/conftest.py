@@ -95,6 +95,10 @@ def sandbox(live_server, settings):
     settings.GHL_AUTHORIZE_URL = "/sandbox/ghl/oauth/chooselocation"
     settings.GHL_TOKEN_URL = f"{base}/sandbox/ghl/oauth/token"
     settings.GHL_API_URL = f"{base}/sandbox/ghl/api"
+    settings.STRIPE_TEST_SECRET_KEY = settings.SANDBOX_STRIPE_TEST_SECRET_KEY
+    settings.STRIPE_LIVE_SECRET_KEY = ""
+    settings.STRIPE_API_BASE = f"{base}/sandbox/stripe"
+    settings.SANDBOX_STRIPE_WEBHOOK_URL = f"{base}/webhooks/stripe/"
     return base
 
 

@@ -49,6 +49,7 @@ ROUTES = (
     _route("POST", r"account_links", links.create),
     _route("POST", r"checkout/sessions", checkout.create),
     _route("GET", rf"checkout/sessions/(?P<session_id>{ID})", checkout.retrieve),
+    _route("POST", rf"checkout/sessions/(?P<session_id>{ID})/expire", checkout.expire),
     _route("GET", r"payment_intents", payments.list_intents),
     _route("GET", rf"payment_intents/(?P<intent_id>{ID})", payments.get_intent),
     _route("GET", rf"charges/(?P<charge_id>{ID})", payments.get_charge),

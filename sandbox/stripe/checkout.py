@@ -203,17 +203,18 @@ def serialize(
 def expire_if_due(session: StripeCheckoutSession, root: str) -> None:
     """An open session past expires_at expires, telling the Connect endpoint."""
     if session.status == StripeCheckoutSession.Status.OPEN and now() >= session.expires_at:
-        session.status = StripeCheckoutSession.Status.EXPIRED
-        session.save(update_fields=["status"])
-        events.queue(
-            "checkout.session.expired",
-            serialize(session, root),
-            account=session.account,
-            reason="Checkout Session expired",
-        )
+        _expire(session, root, reason="Checkout Session expired")
 
 
-def retrieve(ctx: Ctx) -> dict[str, Any]:
+def _expire(session: StripeCheckoutSession, root: str, *, reason: str) -> None:
+    session.status = StripeCheckoutSession.Status.EXPIRED
+    session.save(update_fields=["status"])
+    events.queue(
+        "checkout.session.expired", serialize(session, root), account=session.account, reason=reason
+    )
+
+
+def _locked(ctx: Ctx) -> StripeCheckoutSession:
     session_id = ctx.args["session_id"]
     session = None
     if ctx.account is not None:
@@ -225,8 +226,27 @@ def retrieve(ctx: Ctx) -> dict[str, Any]:
         )
     if session is None:
         raise render.no_such("checkout.session", session_id, "session")
+    return session
+
+
+def retrieve(ctx: Ctx) -> dict[str, Any]:
+    session = _locked(ctx)
     root = ctx.request.build_absolute_uri("/")
     expire_if_due(session, root)
+    return serialize(session, root, params.expand(ctx.params))
+
+
+def expire(ctx: Ctx) -> dict[str, Any]:
+    """POST /v1/checkout/sessions/{id}/expire: an open session can no longer be paid."""
+    session = _locked(ctx)
+    root = ctx.request.build_absolute_uri("/")
+    expire_if_due(session, root)
+    if session.status != StripeCheckoutSession.Status.OPEN:
+        raise render.invalid(
+            "session",
+            "Only Checkout Sessions with a status in [open] can be expired.",
+        )
+    _expire(session, root, reason="Checkout Session expired through the API")
     return serialize(session, root, params.expand(ctx.params))
 
 

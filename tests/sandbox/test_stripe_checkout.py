@@ -241,3 +241,18 @@ def test_no_session_for_an_account_that_cannot_take_payments_yet(sandbox_stripe)
 
     with pytest.raises(stripe.InvalidRequestError, match="cannot currently accept payments"):
         client.v1.checkout.sessions.create(checkout_params(), options=on(account))
+
+
+def test_an_open_session_expired_through_the_api_takes_no_payment(sandbox_stripe):
+    client = sandbox_stripe.client
+    account = ready_account(sandbox_stripe)
+    session = client.v1.checkout.sessions.create(checkout_params(), options=on(account))
+
+    expired = client.v1.checkout.sessions.expire(session.id, options=on(account))
+
+    assert (expired.status, expired.url) == ("expired", None)
+    [event] = sandbox_stripe.events("checkout.session.expired")
+    assert event["data"]["object"]["id"] == session.id
+    assert "This Checkout Session is no longer active." in pay(session).text
+    with pytest.raises(stripe.InvalidRequestError, match=r"status in \[open\] can be expired"):
+        client.v1.checkout.sessions.expire(session.id, options=on(account))

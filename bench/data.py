@@ -232,6 +232,38 @@ def connect_ghl(org: Organisation, owner, base_url: str, location: int = 0) -> C
     return connection_set_toggle(connection=connection, actor=owner, key="auto_push", value=True)
 
 
+def connect_stripe(org: Organisation, owner, base_url: str) -> Connection:
+    """An active Stripe connection of `org` in test mode: the account created by the
+    product's own service, its hosted onboarding finished on the sandbox's page as the owner
+    does, and the account read again as the return page does."""
+    from integrations.services.onboarding import onboarding_refresh, onboarding_start
+
+    provider = registry.get("stripe")
+    back = f"{base_url}/settings/integrations/stripe/"
+    link = onboarding_start(
+        organisation=org,
+        provider=provider,
+        actor=owner,
+        mode="test",
+        return_url=back,
+        refresh_url=back,
+    )
+    with httpx.Client(timeout=30) as http:
+        page = http.get(link)
+        page.raise_for_status()
+        token = hidden_field(page.text, "csrfmiddlewaretoken")
+        fields = {"csrfmiddlewaretoken": token, "action": "finish"}
+        fields |= {"business_name": org.name, "sort_code": "108800", "account_number": "00012345"}
+        answer = http.post(link, data=fields, headers={"Referer": link})
+        if answer.status_code != 302:
+            raise RuntimeError(f"Stripe onboarding answered {answer.status_code}")
+    connection = Connection.objects.get(organisation=org, provider="stripe")
+    connection = onboarding_refresh(connection=connection, provider=provider, actor=owner)
+    if connection.state != Connection.State.ACTIVE:
+        raise RuntimeError(f"Stripe is {connection.state} after onboarding")
+    return connection
+
+
 @contextmanager
 def sandbox_visitor(base_url: str, page: str) -> Iterator[httpx.Client]:
     """A client that opened the sandbox's page (so it holds the CSRF cookie its forms use)."""

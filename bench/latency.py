@@ -22,6 +22,12 @@ The series, one sample at a time:
 - ghl push: the same finalise; stops when the GoHighLevel badge reads "Pushed to GHL".
 - ghl payment: "Pay in full" on the sandbox's GoHighLevel page (an InvoicePaid webhook,
   Ed25519-signed) → Paid.
+- stripe payment (pay online): the owner's "Pay online" makes the invoice's Checkout Session
+  (untimed); the clock starts when the customer's card (4242 4242 4242 4242) is sent on the
+  sandbox's hosted payment page, which sends the signed checkout.session.completed and
+  payment_intent.succeeded webhooks to /webhooks/stripe/, as Stripe does; it stops at the
+  first poll that reads the invoice as Paid. Stripe is connected in test mode, its hosted
+  onboarding finished on the sandbox's page.
 
 Polls run every 20 ms in this process, from the database: the badge is the product's own
 `integrations.invoice_sync.badge()` on the sync record as it is now, the function behind the
@@ -255,11 +261,12 @@ class Bench:
         log("latency: connecting Xero and GoHighLevel through the sandbox")
         self.xero = data.connect_xero(self.org, self.owner, stack.url, tenant=0)
         self.ghl = data.connect_ghl(self.org, self.owner, stack.url, location=0)
+        self.stripe = data.connect_stripe(self.org, self.owner, stack.url)
         self.connections = {"xero": self.xero, "ghl": self.ghl}
         data.sandbox_faults(rate_limit_scale=XERO_MINUTE_SECONDS)
         data.sandbox_reset_stats(stack.url)
         httpx.delete(f"{stack.url}/sandbox/ghl/stats/", timeout=30).raise_for_status()
-        self.drafts = drafts(self.org, self.owner, CUSTOMERS + 2 * samples)
+        self.drafts = drafts(self.org, self.owner, CUSTOMERS + 3 * samples)
         self.owner_http = logged_in(stack.url, self.owner.email)
         self.idle = Idle(stack, self.org)
         self.pool = ThreadPoolExecutor(max_workers=1)
@@ -378,7 +385,8 @@ class Bench:
 
         warmup = self.drafts[:CUSTOMERS]
         xero_ids = self.drafts[CUSTOMERS : CUSTOMERS + self.samples]
-        ghl_ids = self.drafts[CUSTOMERS + self.samples :]
+        ghl_ids = self.drafts[CUSTOMERS + self.samples : CUSTOMERS + 2 * self.samples]
+        stripe_ids = self.drafts[CUSTOMERS + 2 * self.samples :]
         log(f"latency: {len(warmup)} untimed warm-up finalises")
         for invoice_id in warmup:
             self.idle.wait(self.spacing(PUSH_CALLS))
@@ -405,7 +413,48 @@ class Bench:
                     raise RuntimeError(f"the warm-up payment in {name} never showed as Paid")
                 self.run(paid, pushed, pay, pay_calls)
             series += [push, paid]
+        series.append(self.stripe_series(stripe_ids))
         return series
+
+    def stripe_series(self, invoice_ids: list[int]) -> Series:
+        """Pay online: finalised untimed (each also goes to Xero and GoHighLevel), a Checkout
+        Session made by the owner's "Pay online", then timed from the card to Paid."""
+        from bench import data
+        from stripe_connect.models import CheckoutSession
+
+        for invoice_id in invoice_ids:
+            self.idle.wait(self.spacing(PUSH_CALLS))
+            self.finalise(invoice_id)
+        self.idle.wait()
+        card = {
+            "email": "customer@example.test",
+            "number": "4242 4242 4242 4242",
+            "expiry": "12 / 34",
+            "cvc": "123",
+            "name": "Bench Customer",
+        }
+        paid = Series("stripe_payment", "Stripe: paid online -> Paid")
+        with httpx.Client(timeout=30) as customer:
+
+            def pay(invoice_id: int) -> Sample:
+                data.post_form(self.owner_http, f"/stripe/invoices/{invoice_id}/pay-online/")
+                session = CheckoutSession.objects.filter(invoice_id=invoice_id).first()
+                page = customer.get(session.url)
+                page.raise_for_status()
+                token = data.hidden_field(page.text, "csrfmiddlewaretoken")
+                fields = {"csrfmiddlewaretoken": token, **card}
+
+                def send() -> None:
+                    answer = customer.post(session.url, data=fields)
+                    if answer.status_code != 302:
+                        raise RuntimeError(f"the card was answered {answer.status_code}")
+
+                return timed(self.pool, send, lambda: self.paid(invoice_id))
+
+            if pay(invoice_ids[0]).seconds is None:  # untimed: the first payment's imports
+                raise RuntimeError("the warm-up payment through Stripe never showed as Paid")
+            self.run(paid, invoice_ids[1:], pay, {})
+        return paid
 
     def checks(self) -> dict[str, int]:
         """429s the sandbox answered (none: no limit shaped the figures) and records that

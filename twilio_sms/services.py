@@ -4,6 +4,8 @@ callbacks and incoming messages, keep the opt-outs."""
 from __future__ import annotations
 
 import logging
+
+import phonenumbers
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,7 +15,6 @@ from django.utils import timezone
 
 from accounts.models import Organisation
 from crm.models import Contact
-from crm.phones import phone_to_e164
 from crm.services.messages import message_post
 from integrations.errors import ConnectionNotActive, CredentialsRejected, IntegrationError
 from integrations.models import Connection
@@ -37,14 +38,20 @@ NOT_CONNECTED = "Connect Twilio first."
 
 
 def phone_normalise(*, organisation: Organisation, text: str) -> str:
-    """E.164 in the organisation's default country; a ValidationError when it is not one."""
+    """E.164 in the organisation's default country; a ValidationError when it is not one.
+
+    A possible number (right length for its country) is enough: ranges set aside for
+    fiction and new ranges the phone library does not know yet are still numbers, and
+    Twilio answers for the rest (error 21211)."""
     try:
-        phone = phone_to_e164(text, country=organisation.country)
-    except ValidationError:
+        number = phonenumbers.parse((text or "").strip(), organisation.country.upper())
+    except phonenumbers.NumberParseException:
         raise ValidationError({"to": INVALID_NUMBER}) from None
-    if not phone:
+    # A number that is dialable only locally (no area code) cannot receive a text.
+    possible = phonenumbers.ValidationResult.IS_POSSIBLE
+    if phonenumbers.is_possible_number_with_reason(number) != possible:
         raise ValidationError({"to": INVALID_NUMBER})
-    return phone
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def sms_send(

@@ -4,10 +4,9 @@ callbacks and incoming messages, keep the opt-outs."""
 from __future__ import annotations
 
 import logging
-
-import phonenumbers
 from typing import Any
 
+import phonenumbers
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction

@@ -44,7 +44,7 @@ def test_the_page_counts_every_case_as_the_server_does():
         " r.ucs2Characters, c.describe(r)]; })));"
     )
     texts = [case["text"] for case in CASES]
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [node(), "-e", program], input=json.dumps(texts), capture_output=True, text=True, check=True
     )
     page = json.loads(result.stdout)

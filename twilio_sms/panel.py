@@ -4,6 +4,7 @@ customer page (invoicing and scheduling never import this app)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +20,8 @@ SMS_TAB = "integrations:provider"
 
 
 def _sms_url(**query: Any) -> str:
-    from urllib.parse import urlencode
-
-    return reverse(SMS_TAB, args=[selectors.KEY]) + "?" + urlencode(query) + "#sms-compose"
+    tab = reverse(SMS_TAB, args=[selectors.KEY])
+    return f"{tab}?{urlencode(query)}#sms-compose" if query else tab
 
 
 def invoice_panel_context(request, invoice: Invoice) -> dict[str, Any] | None:
@@ -43,7 +43,7 @@ def reminders_context(customer, membership) -> dict[str, Any]:
     if not membership.can(INTEGRATIONS_MANAGE) or (
         selectors.active_connection(organisation=customer.organisation) is None
     ):
-        return {"appointments": []}
+        return {"appointments": [], "connected": False, "tab_url": _sms_url()}
     upcoming = (
         Appointment.objects.for_org(customer.organisation)
         .filter(customer=customer, start__gte=timezone.now())
@@ -53,6 +53,7 @@ def reminders_context(customer, membership) -> dict[str, Any]:
     return {
         "appointments": [(a, _sms_url(template="appointment", appointment=a.pk)) for a in upcoming],
         "zone": customer.organisation.timezone,
+        "connected": True,
     }
 
 

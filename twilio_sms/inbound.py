@@ -3,6 +3,7 @@ to, and applying it (a status callback or an incoming message)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from twilio.request_validator import RequestValidator
 from integrations.models import Connection, WebhookEvent
 
 from . import selectors, services
-from .models import SmsMessage
+from .models import STATUS_ORDER, SmsMessage
 
 
 def public_url(request) -> str:
@@ -45,12 +46,18 @@ def verified_connections(request, params: dict[str, str]) -> list[Connection]:
     ]
 
 
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
+
+
 def event_key(payload: dict[str, Any]) -> str:
-    """Unique per delivery that can change something: a message's sid and its status."""
+    """Unique per delivery that can change something: a message's sid and its status.
+    Raises ValueError for a body that is not a Twilio message callback."""
     sid = payload.get("MessageSid") or payload.get("SmsSid") or ""
-    if not sid:
+    if not MESSAGE_SID.fullmatch(sid):
         raise ValueError("A Twilio callback names its MessageSid")
-    status = payload.get("MessageStatus") or payload.get("SmsStatus") or "received"
+    status = payload.get("MessageStatus") or payload.get("SmsStatus") or ""
+    if status not in STATUS_ORDER:
+        raise ValueError("A Twilio callback carries a message status")
     return f"{sid}:{status}"
 
 

@@ -111,7 +111,7 @@ def test_a_callback_for_another_organisations_message_changes_nothing(sent, othe
 
 
 def test_a_reply_lands_in_the_thread_and_the_customers_messages(sent, contact, owner_client):
-    assert deliver(incoming_params("SMreply0000000000000000000000001", "Yes, see you then")) == 200
+    assert deliver(incoming_params(f"SM{1:032x}", "Yes, see you then")) == 200
     reply = SmsMessage.objects.get(direction="inbound")
     assert (reply.phone, reply.contact, reply.read_at) == (CONTACT_PHONE, contact, None)
     crm_message = Message.objects.get(customer=contact.customer)
@@ -125,10 +125,7 @@ def test_a_reply_lands_in_the_thread_and_the_customers_messages(sent, contact, o
 
 
 def test_a_reply_from_an_unknown_number_stays_in_the_sms_history_only(connection):
-    assert (
-        deliver(incoming_params("SMreply0000000000000000000000002", "Who is this?", "+12125551234"))
-        == 200
-    )
+    assert deliver(incoming_params(f"SM{2:032x}", "Who is this?", "+12125551234")) == 200
     assert SmsMessage.objects.get(direction="inbound").contact is None
     assert not Message.objects.exists()
 
@@ -137,13 +134,13 @@ def test_stop_opts_out_and_start_opts_back_in(connection, contact, owner_client,
     from twilio_sms.tasks import sms_deliver_task
 
     monkeypatch.setattr(sms_deliver_task, "delay", lambda *args: None)
-    deliver(incoming_params("SMstop00000000000000000000000001", "STOP"))
+    deliver(incoming_params(f"SM{3:032x}", "STOP"))
     assert SmsOptOut.objects.filter(phone=CONTACT_PHONE).exists()
     refused = owner_client.post(
         "/sms/send/", {"to": CONTACT_PHONE, "body": "Hi"}, headers={"HX-Request": "true"}
     )
     assert "has opted out of texts" in refused.content.decode()
-    deliver(incoming_params("SMstart0000000000000000000000001", "start"))
+    deliver(incoming_params(f"SM{4:032x}", "start"))
     assert not SmsOptOut.objects.exists()
     owner_client.post(
         "/sms/send/", {"to": CONTACT_PHONE, "body": "Hi"}, headers={"HX-Request": "true"}

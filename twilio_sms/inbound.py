@@ -3,10 +3,12 @@ to, and applying it (a status callback or an incoming message)."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
 from integrations.models import Connection, WebhookEvent
@@ -66,6 +68,24 @@ def _incoming(payload: dict[str, Any]) -> bool:
     return status in ("received", "receiving") and "Body" in payload
 
 
+# How long a message may sit queued without a sid while its send is in flight.
+IN_FLIGHT = datetime.timedelta(minutes=5)
+
+
+class SendInFlight(Exception):
+    pass
+
+
+def _send_in_flight(organisation_ids: list[int]) -> bool:
+    return SmsMessage.objects.filter(
+        organisation_id__in=organisation_ids,
+        direction=SmsMessage.Direction.OUTBOUND,
+        sid="",
+        status="queued",
+        created_at__gte=timezone.now() - IN_FLIGHT,
+    ).exists()
+
+
 def apply_event(event: WebhookEvent) -> bool:
     payload = event.payload
     connections = selectors.connections_for_account(str(payload.get("AccountSid", "")))
@@ -88,6 +108,10 @@ def apply_event(event: WebhookEvent) -> bool:
         .first()
     )
     if owner is None:
+        if _send_in_flight(list(organisations)):
+            # Twilio can call back before the worker that sent the message has saved its
+            # sid: failing here makes the apply task try again shortly.
+            raise SendInFlight(f"No message {sid} yet while a send is in flight")
         return False
     event.organisation = organisations[owner]
     return services.sms_status_apply(

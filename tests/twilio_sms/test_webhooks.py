@@ -161,3 +161,28 @@ def test_the_sandbox_signs_exactly_as_the_sdk_checks(settings):
     params = status_params(SID, "delivered")
     url = "https://app.example.com/webhooks/twilio/?a=1"
     assert RequestValidator(AUTH_TOKEN).validate(url, params, signature(url, params, AUTH_TOKEN))
+
+
+def test_a_callback_before_the_sid_is_saved_is_tried_again(org, connection, broker):
+    """Twilio may call back before the worker that sent the message saved its sid."""
+    from integrations.services.webhooks import WebhookApplyFailed, webhook_apply
+
+    in_flight = SmsMessage.objects.create(
+        organisation=org, direction="outbound", phone=CONTACT_PHONE, body="Hi", status="queued"
+    )
+    post_callback(status_params(SID, "delivered"))
+    event = WebhookEvent.objects.get()
+    with pytest.raises(WebhookApplyFailed):
+        webhook_apply(event_id=event.pk)
+    SmsMessage.objects.filter(pk=in_flight.pk).update(sid=SID)
+    assert webhook_apply(event_id=event.pk) == WebhookEvent.State.APPLIED
+    in_flight.refresh_from_db()
+    assert in_flight.status == "delivered"
+
+
+def test_a_callback_for_no_message_of_ours_is_ignored(connection, broker):
+    from integrations.services.webhooks import webhook_apply
+
+    post_callback(status_params(SID, "delivered"))
+    event = WebhookEvent.objects.get()
+    assert webhook_apply(event_id=event.pk) == WebhookEvent.State.IGNORED

@@ -16,7 +16,6 @@ from accounts.models import Organisation
 from crm.models import Contact
 from crm.services.messages import message_post
 from integrations.errors import ConnectionNotActive, CredentialsRejected, IntegrationError
-from integrations.models import Connection
 
 from . import selectors
 from .client import MessageRefused, TwilioClient
@@ -264,7 +263,3 @@ def credentials_check(*, values: dict[str, str]):
             ) from None
         raise
     return RemoteAccount(id=account.sid, name=account.name or account.sid)
-
-
-def connection_of(organisation: Organisation) -> Connection | None:
-    return selectors.active_connection(organisation=organisation)

@@ -1,6 +1,7 @@
 -- wrk script for bench/ingest.py: POSTs pre-signed bodies, one per request, in turn.
--- Arguments (after --): a file of "signature<TAB>body" lines, wrk's thread count, and the
--- header the signature goes in (x-xero-signature unless given).
+-- Arguments (after --): a file of "signature<TAB>body" lines, wrk's thread count, the
+-- header the signature goes in (x-xero-signature unless given) and the bodies' content type
+-- (JSON unless given; Twilio posts forms).
 -- Thread i sends lines i, i + threads, i + 2 * threads, ... so no two requests share a body
 -- until the file runs out (then it starts again: those are replays).
 local threads = {}
@@ -18,6 +19,7 @@ function init(args)
   end
   step = tonumber(args[2])
   header = args[3] or "x-xero-signature"
+  content_type = args[4] or "application/json"
   index = id
 end
 
@@ -25,7 +27,7 @@ function request()
   local item = bodies[index % #bodies + 1]
   index = index + step
   return wrk.format("POST", nil, {
-    ["Content-Type"] = "application/json",
+    ["Content-Type"] = content_type,
     [header] = item[1],
   }, item[2])
 end

@@ -1,12 +1,13 @@
-"""Bench 2 (webhook ingest): wrk posts correctly signed Xero webhooks to /webhooks/xero/ and
-Stripe events to /webhooks/stripe/ under gunicorn with 2 workers, next to a trivial view
-(/bench/ping/, same middleware, no work) in the same run.
+"""Bench 2 (webhook ingest): wrk posts correctly signed Xero webhooks to /webhooks/xero/,
+Stripe events to /webhooks/stripe/ and Twilio status callbacks to /webhooks/twilio/ under
+gunicorn with 2 workers, next to a trivial view (/bench/ping/, same middleware, no work) in
+the same run.
 
     bash scripts/with-services.sh .venv/bin/python -m bench.ingest [--quick]
 
 Two loads: a replay storm (one body again and again: stored once, then recognised as seen)
 and unique events (every request a new event, pre-signed, so each one is stored and its
-apply task queued), for Xero and for Stripe. No Celery worker runs: this measures the
+apply task queued), for Xero, Stripe and Twilio. No Celery worker runs: this measures the
 answer, not the apply. Rounds alternate the targets; the figures are the medians over the
 rounds.
 """
@@ -88,6 +89,63 @@ def stripe_signed(body: bytes, secret: str) -> str:
     return f"t={at},v1={digest}"
 
 
+TWILIO_ACCOUNT_SID = "AC" + "b" * 32
+TWILIO_AUTH_TOKEN = "bench-twilio-auth-token"
+
+
+def twilio_delivery(number: int) -> dict[str, str]:
+    """One status callback (a message delivered), the form fields Twilio posts."""
+    sid = f"SM{number:032x}"
+    return {
+        "AccountSid": TWILIO_ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        "From": "+15005550006",
+        "MessageSid": sid,
+        "MessageStatus": "delivered",
+        "SmsSid": sid,
+        "SmsStatus": "delivered",
+        "To": "+447911123456",
+    }
+
+
+def twilio_bodies_file(count: int, url: str, *, start: int = 0) -> str:
+    """`count` status callbacks signed as Twilio signs them over the URL it calls."""
+    from urllib.parse import urlencode
+
+    from twilio.request_validator import RequestValidator
+
+    validator = RequestValidator(TWILIO_AUTH_TOKEN)
+    path = LOGS / "ingest-twilio.txt"
+    with open(path, "w") as out:
+        for n in range(start, start + count):
+            params = twilio_delivery(n)
+            out.write(f"{validator.compute_signature(url, params)}\t{urlencode(params)}\n")
+    return str(path)
+
+
+def twilio_connect() -> None:
+    """An organisation connected to the bench's Twilio account: its Auth Token checks the
+    signatures."""
+    from django.utils import timezone
+
+    from accounts.services import organisation_create
+    from integrations.models import Connection
+
+    organisation = organisation_create(name="Bench SMS")
+    Connection.objects.create(
+        organisation=organisation,
+        provider="twilio",
+        state=Connection.State.ACTIVE,
+        remote_account_id=TWILIO_ACCOUNT_SID,
+        credentials={
+            "account_sid": TWILIO_ACCOUNT_SID,
+            "auth_token": TWILIO_AUTH_TOKEN,
+            "sender": "+15005550006",
+        },
+        connected_at=timezone.now(),
+    )
+
+
 def bodies_file(name: str, count: int, key: str, *, start: int = 0, stripe: bool = False) -> str:
     """`count` signed deliveries, each of a different event (one when count is 1)."""
     path = LOGS / f"ingest-{name}.txt"
@@ -111,6 +169,7 @@ def wrk(
     connections: int,
     threads: int,
     header: str = "x-xero-signature",
+    content_type: str = "application/json",
 ) -> dict:
     args = [
         "wrk",
@@ -124,6 +183,7 @@ def wrk(
         bodies,
         str(threads),
         header,
+        content_type,
     ]
     done = subprocess.run(args, capture_output=True, text=True, check=True)  # noqa: S603
     result = json.loads(done.stdout.strip().splitlines()[-1])
@@ -153,6 +213,8 @@ def main() -> None:
         stripe_secret = settings.STRIPE_CONNECT_WEBHOOK_SECRET
         ping, webhook = f"{stack.url}/bench/ping/", f"{stack.url}/webhooks/xero/"
         stripe_webhook = f"{stack.url}/webhooks/stripe/"
+        twilio_webhook = f"{stack.url}/webhooks/twilio/"
+        twilio_connect()
         replay = bodies_file("replay", 1, key, start=10**9)
         log("ingest: warming up")
         for url in (ping, webhook):
@@ -164,7 +226,13 @@ def main() -> None:
             time.sleep(1)  # requests in flight when wrk stopped finish
             return {**run, "stored": WebhookEvent.objects.count() - before}
 
-        results: dict[str, list[dict]] = {"ping": [], "replay": [], "unique": [], "stripe": []}
+        results: dict[str, list[dict]] = {
+            "ping": [],
+            "replay": [],
+            "unique": [],
+            "stripe": [],
+            "twilio": [],
+        }
         unique_sent = 0
         for number in range(rounds):
             log(f"ingest: round {number + 1} of {rounds}, {seconds}s each")
@@ -179,6 +247,14 @@ def main() -> None:
             )
             stripe_run = measure(stripe_webhook, stripe_fresh, header="Stripe-Signature")
             results["stripe"].append(stripe_run | {"sent_bodies": count})
+            twilio_fresh = twilio_bodies_file(count, twilio_webhook, start=unique_sent)
+            twilio_run = measure(
+                twilio_webhook,
+                twilio_fresh,
+                header="X-Twilio-Signature",
+                content_type="application/x-www-form-urlencoded",
+            )
+            results["twilio"].append(twilio_run | {"sent_bodies": count})
             unique_sent += count
 
     def figures(name: str) -> dict:
@@ -197,12 +273,13 @@ def main() -> None:
         }
 
     ping_fig, replay_fig, unique_fig = figures("ping"), figures("replay"), figures("unique")
-    stripe_fig = figures("stripe")
+    stripe_fig, twilio_fig = figures("stripe"), figures("twilio")
     # Bodies were never reused within a round: every request of the unique loads was new.
     unique_fig["wrapped"] = any(r["requests"] > r["sent_bodies"] for r in results["unique"])
     stripe_fig["wrapped"] = any(r["requests"] > r["sent_bodies"] for r in results["stripe"])
+    twilio_fig["wrapped"] = any(r["requests"] > r["sent_bodies"] for r in results["twilio"])
     rows = [
-        [label, ping_fig[k], replay_fig[k], unique_fig[k], stripe_fig[k]]
+        [label, ping_fig[k], replay_fig[k], unique_fig[k], stripe_fig[k], twilio_fig[k]]
         for label, k in (
             ("requests per second", "rps"),
             ("p50 latency (ms)", "p50_ms"),
@@ -217,7 +294,14 @@ def main() -> None:
         f"Bench 2: webhook ingest, gunicorn 2 workers, wrk {args.connections} connections, "
         f"median of {rounds} x {seconds}s"
     )
-    headings = ["", "trivial view", "replayed event", "unique events", "Stripe unique events"]
+    headings = [
+        "",
+        "trivial view",
+        "replayed event",
+        "unique events",
+        "Stripe unique events",
+        "Twilio status callbacks",
+    ]
     text = table(title, headings, rows)
     emit(
         "ingest",
@@ -231,6 +315,7 @@ def main() -> None:
             "replay": replay_fig,
             "unique": unique_fig,
             "stripe": stripe_fig,
+            "twilio": twilio_fig,
             "rounds": rounds,
             "seconds": seconds,
             "connections": args.connections,

@@ -17,7 +17,7 @@ from invoicing.extensions import register_payment_source
 from .auth import AuthKind, OAuth2
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    from django.http import HttpRequest, HttpResponse
 
     from accounts.models import Organisation
 
@@ -210,6 +210,11 @@ class Provider:
     ) -> dict[str, Any]:
         return {}
 
+    def tab_count(self, *, connection: Connection) -> int:
+        """A number shown beside the tab's label while the connection is active (unread
+        replies), or 0 for none."""
+        return 0
+
     def oauth_config(self) -> OAuthConfig:
         raise NotImplementedError
 
@@ -305,6 +310,11 @@ class Provider:
     def webhook_events(self, *, request: HttpRequest, body: bytes) -> list[InboundEvent]:
         """The events in a verified delivery; raise ValueError for a malformed body."""
         raise NotImplementedError
+
+    def webhook_answer(self) -> HttpResponse | None:
+        """The body a stored delivery is answered with (Twilio expects TwiML), or None for an
+        empty 200."""
+        return None
 
     def webhook_needs_apply(self, *, payload: dict[str, Any]) -> bool:
         """Whether an event can change anything here; one that cannot (Xero's INVOICE CREATE

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -131,6 +132,12 @@ class Card:
     @property
     def tab_label(self) -> str:
         return self.provider.tab_label or self.provider.name
+
+    @cached_property
+    def tab_count(self) -> int:
+        if self.connection is None or self.connection.state != State.ACTIVE:
+            return 0
+        return self.provider.tab_count(connection=self.connection)
 
     @property
     def state(self) -> str:

@@ -68,4 +68,4 @@ def webhook_receive(request, provider_key: str):
     except WebhookQueueDown:
         # Stored, but not queued: the provider's redelivery queues it (or the sweeper does).
         return BareResponse(provider.store_failure_status)
-    return BareResponse(200)
+    return provider.webhook_answer() or BareResponse(200)

@@ -14,3 +14,4 @@ class SandboxConfig(AppConfig):
     def ready(self) -> None:
         for package in ADAPTERS:
             import_module(f"sandbox.{package}.provider")
+        import_module("sandbox.twilio.tasks")

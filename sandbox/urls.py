@@ -14,5 +14,7 @@ urlpatterns = [
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<id:pk>/html/", outbox.outbox_html, name="outbox_html"),
 ]
+# The emulated Twilio is called with an account's own SID and token (no OAuth app).
+urlpatterns += [path("", include("sandbox.twilio.urls"))]
 for adapter in providers():
     urlpatterns += [*control_urls(adapter), path("", include(adapter.urls))]

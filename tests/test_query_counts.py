@@ -761,3 +761,49 @@ def test_stripe_tab_and_pay_online_panel_queries_do_not_grow(owner_client, org, 
     with_1 = queries_for(owner_client, reverse("invoicing:invoice_detail", args=[small.pk]))
     with_10 = queries_for(owner_client, reverse("invoicing:invoice_detail", args=[large.pk]))
     assert len(with_10) == len(with_1), "\n".join(with_10)
+
+
+def test_sms_tab_and_history_queries_do_not_grow_with_threads_and_messages(owner_client, org):
+    """The SMS tab's history: one query for the newest threads, one for their messages, one
+    for opt-outs and one for contact names, however many numbers and replies there are."""
+    from django.utils import timezone
+
+    from tests.factories import make_contact
+    from twilio_sms.models import SmsMessage, SmsOptOut
+
+    Connection.objects.create(
+        organisation=org,
+        provider="twilio",
+        state="active",
+        remote_account_id="AC" + "0" * 32,
+        credentials={"account_sid": "AC" + "0" * 32, "auth_token": "t", "sender": "+15005550006"},
+        connected_at=timezone.now(),
+    )
+
+    def add_threads(start: int, count: int) -> None:
+        for n in range(start, start + count):
+            phone = f"+4479111{n:05d}"
+            contact = make_contact(
+                CustomerFactory(organisation=org), name=f"Person {n}", phone=phone
+            )
+            for direction, status in (("outbound", "delivered"), ("inbound", "received")):
+                SmsMessage.objects.create(
+                    organisation=org,
+                    direction=direction,
+                    phone=phone,
+                    body=f"Message {n}",
+                    status=status,
+                    contact=contact if direction == "inbound" else None,
+                )
+            if n % 2:
+                SmsOptOut.objects.create(organisation=org, phone=phone)
+
+    tab = reverse("integrations:provider", args=["twilio"])
+    history = reverse("twilio_sms:history")
+    add_threads(0, 2)
+    few_tab, few_history = queries_for(owner_client, tab), queries_for(owner_client, history)
+    add_threads(2, 15)
+    many_tab, many_history = queries_for(owner_client, tab), queries_for(owner_client, history)
+    assert len(many_tab) == len(few_tab), "\n".join(many_tab)
+    assert len(many_history) == len(few_history), "\n".join(many_history)
+    assert "Person 16" in visible_text(owner_client.get(tab))

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "integrations",
     "ghl",
     "stripe_connect",
+    "twilio_sms",
     "xero_sync",
     "home",
     "sandbox",
@@ -349,6 +350,17 @@ STRIPE_CONNECT_WEBHOOK_SECRET = env.str("STRIPE_CONNECT_WEBHOOK_SECRET", default
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 # --- end Stripe Connect -------------------------------------------------------------------
 
+# --- Twilio SMS ---------------------------------------------------------------------------
+# Each organisation types its own Account SID and Auth Token (stored encrypted on its
+# connection); the server only knows where Twilio is. The SDK's calls go to TWILIO_API_BASE
+# (it adds /2010-04-01/...). Twilio signs a callback over the URL it called: behind a proxy
+# that rewrites the host or scheme, TWILIO_PUBLIC_WEBHOOK_BASE is the public origin
+# ("https://app.example.com") that the signature is checked against; empty means the
+# request's own.
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="https://api.twilio.com")
+TWILIO_PUBLIC_WEBHOOK_BASE = env.str("TWILIO_PUBLIC_WEBHOOK_BASE", default="")
+# --- end Twilio SMS -----------------------------------------------------------------------
+
 # --- Provider sandbox ---------------------------------------------------------------------
 # Local emulators of the providers (sandbox/), for `make run` and the end-to-end tests; its
 # URLs exist only when SANDBOX_ENABLED. Never enable it in production.
@@ -406,6 +418,15 @@ if (
     STRIPE_WEBHOOK_SECRET = SANDBOX_STRIPE_WEBHOOK_SECRET
     STRIPE_CONNECT_WEBHOOK_SECRET = SANDBOX_STRIPE_CONNECT_WEBHOOK_SECRET
     STRIPE_API_BASE = f"{SANDBOX_BASE_URL}/sandbox/stripe"
+# The emulated Twilio: where it posts customers' replies, and the share of its messages
+# that end undelivered (error 30003) instead of delivered.
+SANDBOX_TWILIO_WEBHOOK_URL = env.str(
+    "SANDBOX_TWILIO_WEBHOOK_URL", default=f"{SANDBOX_BASE_URL}/webhooks/twilio/"
+)
+SANDBOX_TWILIO_FAILURE_RATE = env.float("SANDBOX_TWILIO_FAILURE_RATE", default=0.0)
+if SANDBOX_ENABLED and "TWILIO_API_BASE" not in os.environ:
+    # No Twilio configured: the sandbox's emulated Twilio answers the SDK's calls.
+    TWILIO_API_BASE = f"{SANDBOX_BASE_URL}/sandbox/twilio"
 if (
     SANDBOX_ENABLED
     and not env.str("GHL_CLIENT_ID", default="")

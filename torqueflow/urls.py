@@ -45,6 +45,7 @@ urlpatterns = [
     path("sync/", include("integrations.urls_sync")),
     path("ghl/", include("ghl.urls")),
     path("stripe/", include("stripe_connect.urls")),
+    path("sms/", include("twilio_sms.urls")),
     path("", include("invoicing.urls")),
     path("", include("crm.urls")),
     path("", include("scheduling.urls")),

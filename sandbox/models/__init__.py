@@ -23,6 +23,7 @@ from .stripe import (
     StripePaymentIntent,
     StripeRefund,
 )
+from .twilio import TwilioSandboxMessage
 from .xero import (
     XeroAccount,
     XeroConnection,
@@ -55,6 +56,7 @@ __all__ = [
     "StripeLink",
     "StripePaymentIntent",
     "StripeRefund",
+    "TwilioSandboxMessage",
     "XeroAccount",
     "XeroConnection",
     "XeroContact",

@@ -21,6 +21,7 @@ from invoicing import urls_settings as invoicing_settings_urls
 from invoicing.models import Customer, Invoice, NominalCode, Payment
 from scheduling import urls as scheduling_urls
 from scheduling.models import Appointment
+from twilio_sms import urls as twilio_sms_urls
 
 from ..conftest import client_for, make_member
 from ..factories import (
@@ -42,6 +43,7 @@ Expect = int | str | Callable[[World], str]
 gives the URL it redirects to."""
 
 SETTINGS = "settings_index"
+SMS_TAB = lambda w: reverse("integrations:provider", args=["twilio"])  # noqa: E731
 
 
 def _detail(attr: str) -> Callable[[World], str]:
@@ -358,6 +360,12 @@ ROWS = [
             ("onboard_refresh", "get", lambda w: ["stripe"]),
         ]
     ),
+    # The SMS tab's actions: whoever manages integrations (the Owner by default)
+    Row("twilio_sms:send", "get", 405, 403, 403),
+    Row("twilio_sms:send", "post", SMS_TAB, 403, 403, data={"to": "+447700900123"}),
+    Row("twilio_sms:fill", "get", 200, 403, 403),
+    Row("twilio_sms:history", "get", 200, 403, 403),
+    Row("twilio_sms:read", "post", SMS_TAB, 403, 403),
     # Appointments: everyone with crm.view reads; Owner and Staff book and change
     Row("scheduling:week", "get", 200, 200, 200),
     Row("scheduling:week", "post", 405, 405, 405),
@@ -659,6 +667,7 @@ def test_the_matrix_covers_every_page():
         | {f"crm:{p.name}" for p in crm_urls.urlpatterns}
         | {f"scheduling:{p.name}" for p in scheduling_urls.urlpatterns}
         | {f"home:{p.name}" for p in home_urls.urlpatterns}
+        | {f"twilio_sms:{p.name}" for p in twilio_sms_urls.urlpatterns}
         | {"settings_index", "settings_security", "home"}
         | {
             "settings_team",

@@ -99,6 +99,10 @@ def sandbox(live_server, settings):
     settings.STRIPE_LIVE_SECRET_KEY = ""
     settings.STRIPE_API_BASE = f"{base}/sandbox/stripe"
     settings.SANDBOX_STRIPE_WEBHOOK_URL = f"{base}/webhooks/stripe/"
+    settings.TWILIO_API_BASE = f"{base}/sandbox/twilio"
+    settings.TWILIO_PUBLIC_WEBHOOK_BASE = ""
+    settings.SANDBOX_TWILIO_WEBHOOK_URL = f"{base}/webhooks/twilio/"
+    settings.SANDBOX_TWILIO_FAILURE_RATE = 0.0
     return base
 
 

@@ -12,17 +12,30 @@ from django.test import Client
 from integrations.models import WebhookEvent
 from integrations.webhook_body import MAX_DEPTH, MalformedBody, read_json
 
-from .webhook_signers import DELIVERIES, SIGNERS, encode
+from .webhook_signers import CONTENT_TYPES, DELIVERIES, ENCODERS, SETUP, SIGNERS, encode
 
 pytestmark = pytest.mark.django_db
 
 PROVIDERS = sorted(SIGNERS)
+# Those that post JSON: nesting and JSON's non-standard constants concern only them.
+JSON_PROVIDERS = sorted(set(SIGNERS) - set(ENCODERS))
+
+
+def body_of(provider: str, delivery: dict) -> bytes:
+    """The delivery as the provider sends it; what it needs to verify it is set up."""
+    if provider in SETUP:
+        SETUP[provider]()
+    return ENCODERS.get(provider, encode)(delivery)
 
 
 def post(provider: str, body: bytes, *, signed: bool = True, **extra):
     headers = SIGNERS[provider](body) if signed else {}
     return Client(enforce_csrf_checks=True).post(
-        f"/webhooks/{provider}/", body, content_type="application/json", headers=headers, **extra
+        f"/webhooks/{provider}/",
+        body,
+        content_type=CONTENT_TYPES.get(provider, "application/json"),
+        headers=headers,
+        **extra,
     )
 
 
@@ -85,7 +98,7 @@ def test_read_json_drops_nul_and_replaces_lone_surrogates_in_values_and_keys():
 # --- the endpoints ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", JSON_PROVIDERS)
 @pytest.mark.parametrize("depth", [1000, 100_000])
 def test_a_signed_body_nested_deeply_is_malformed(webhook_keys, provider, depth, settings):
     settings.WEBHOOK_MAX_BYTES = 2 * depth + 10
@@ -97,7 +110,7 @@ def test_a_signed_body_nested_deeply_is_malformed(webhook_keys, provider, depth,
     assert not WebhookEvent.objects.exists()
 
 
-@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("provider", JSON_PROVIDERS)
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_a_signed_body_with_a_non_standard_constant_is_malformed(webhook_keys, provider, constant):
     delivery = encode(DELIVERIES[provider]()).decode()
@@ -117,6 +130,9 @@ def test_a_signed_body_with_a_non_standard_constant_is_malformed(webhook_keys, p
 def nul_delivery(provider: str) -> dict:
     if provider == "xero":
         return DELIVERIES[provider](resourceId="0f4b8f3c\x00-9f3e", eventType="UP\ud800DATE")
+    if provider == "twilio":
+        # A form body is UTF-8 (a lone surrogate cannot be sent); NUL can.
+        return DELIVERIES[provider](Body="Ada\x00 Lovelace")
     return DELIVERIES[provider](
         contactDetails={"id": "seD4PfOuKoVMLkEZqohJ", "name": "Ada\x00 Lovelace \ud83d"}
     )
@@ -124,8 +140,8 @@ def nul_delivery(provider: str) -> dict:
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_a_signed_body_with_nul_and_lone_surrogates_is_stored_as_received(webhook_keys, provider):
-    body = encode(nul_delivery(provider))
-    assert b"\\u0000" in body
+    body = body_of(provider, nul_delivery(provider))
+    assert b"\\u0000" in body or b"%00" in body
 
     response = post(provider, body)
 
@@ -139,7 +155,7 @@ def test_a_signed_body_with_nul_and_lone_surrogates_is_stored_as_received(webhoo
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_a_replayed_delivery_is_stored_once(webhook_keys, provider):
-    body = encode(DELIVERIES[provider]())
+    body = body_of(provider, DELIVERIES[provider]())
 
     assert post(provider, body).status_code == 200
     assert post(provider, body).status_code == 200
@@ -150,7 +166,7 @@ def test_a_replayed_delivery_is_stored_once(webhook_keys, provider):
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_a_value_the_database_refuses_is_not_taken_for_a_replay(webhook_keys, provider, caplog):
     """Only the unique key means "seen before": any other refusal is no silent 200."""
-    body = encode(DELIVERIES[provider]())
+    body = body_of(provider, DELIVERIES[provider]())
     refused = IntegrityError("CHECK constraint failed: JSON_VALID")
 
     with mock.patch("integrations.services.webhooks._insert_new", side_effect=refused):
@@ -166,7 +182,7 @@ def test_a_value_the_database_refuses_is_not_taken_for_a_replay(webhook_keys, pr
     "length", ["²", "\u0661\u0662", "1_0", "-1", " 12", "99999999999999999999999"]
 )
 def test_a_content_length_that_is_not_plain_digits_is_refused(webhook_keys, provider, length):
-    body = encode(DELIVERIES[provider]())
+    body = body_of(provider, DELIVERIES[provider]())
 
     response = post(provider, body, CONTENT_LENGTH=length)
 

@@ -14,7 +14,15 @@ from django.test import Client
 from integrations import registry
 from integrations.models import WebhookEvent
 
-from .webhook_signers import DELIVERIES, SIGNERS, encode
+from .webhook_signers import (
+    ACCOUNT_IN_BODY,
+    CONTENT_TYPES,
+    DELIVERIES,
+    ENCODERS,
+    SETUP,
+    SIGNERS,
+    encode,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +81,7 @@ def with_constant(rng: random.Random, valid: bytes) -> bytes:
     return text.replace(rng.choice(anchors), number, 1).encode()
 
 
-def with_odd_values(rng: random.Random, delivery: dict) -> bytes:
+def with_odd_values(rng: random.Random, delivery: dict, encode=encode) -> bytes:
     target = delivery["events"][0] if "events" in delivery else delivery
     for _ in range(rng.randint(1, 4)):
         target[rng.choice(list(target))] = rng.choice(ODD_VALUES)
@@ -130,6 +138,7 @@ def not_an_envelope(rng: random.Random) -> bytes:
 def bodies(provider: str, seed: int) -> Iterator[tuple[str, bytes]]:
     rng = random.Random(seed)
     make = DELIVERIES[provider]
+    encode = ENCODERS.get(provider, globals()["encode"])
     for number in range(CASES_PER_PROVIDER):
         shape = rng.choice(["deep", "constant", "odd", "mangled", "envelope", "valid"])
         valid = encode(make())
@@ -138,7 +147,7 @@ def bodies(provider: str, seed: int) -> Iterator[tuple[str, bytes]]:
         elif shape == "constant":
             body = with_constant(rng, valid)
         elif shape == "odd":
-            body = with_odd_values(rng, make())
+            body = with_odd_values(rng, make(), encode)
         elif shape == "mangled":
             body = mangled(rng, valid)
         elif shape == "envelope":
@@ -165,13 +174,16 @@ def test_no_body_gets_a_5xx_and_a_200_always_means_stored(webhook_keys, settings
     settings.WEBHOOK_MAX_BYTES = 256 * 1024
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
     sign: Callable[[bytes], dict[str, str]] = SIGNERS[provider]
+    if provider in SETUP:
+        SETUP[provider]()
+    content_type = CONTENT_TYPES.get(provider, "application/json")
     failures = []
     answered: dict[tuple[bool, int], int] = {}
     for case, body in bodies(provider, seed=20261207):
         for signed in (True, False):
             headers = sign(body) if signed else {"X-Signature": "forged"}
             response = client.post(
-                f"/webhooks/{provider}/", body, content_type="application/json", headers=headers
+                f"/webhooks/{provider}/", body, content_type=content_type, headers=headers
             )
             outcome = (signed, response.status_code)
             answered[outcome] = answered.get(outcome, 0) + 1
@@ -185,5 +197,5 @@ def test_no_body_gets_a_5xx_and_a_200_always_means_stored(webhook_keys, settings
     assert not failures, "\n".join(failures)
     # Signed bodies reached past the signature check, both ways; unsigned ones never did.
     assert answered.get((True, 200), 0) > 10
-    assert answered.get((True, 400), 0) > 50
+    assert answered.get((True, 400), 0) > (5 if provider in ACCOUNT_IN_BODY else 50)
     assert {status for signed, status in answered if not signed} <= {401, 413}

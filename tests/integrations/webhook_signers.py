@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -35,11 +36,52 @@ def sign_stripe(body: bytes) -> dict[str, str]:
     return {"Stripe-Signature": f"t={at},v1={digest.hexdigest()}"}
 
 
+TWILIO_ACCOUNT_SID = "AC" + "d" * 32
+TWILIO_AUTH_TOKEN = "twilio-auth-token-for-body-tests"
+TWILIO_URL = "http://testserver/webhooks/twilio/"
+
+
+def sign_twilio(body: bytes) -> dict[str, str]:
+    """X-Twilio-Signature over the URL and the form's parameters (sorted), as Twilio signs."""
+    from twilio.request_validator import RequestValidator
+
+    try:
+        params = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        params = {}
+    signature = RequestValidator(TWILIO_AUTH_TOKEN).compute_signature(TWILIO_URL, params)
+    return {"X-Twilio-Signature": signature}
+
+
+def twilio_connect() -> None:
+    """Twilio checks signatures with the Auth Token of the account's connection."""
+    from accounts.services import organisation_create
+    from integrations.models import Connection
+
+    Connection.objects.create(
+        organisation=organisation_create(name="Body tests SMS"),
+        provider="twilio",
+        state=Connection.State.ACTIVE,
+        remote_account_id=TWILIO_ACCOUNT_SID,
+        credentials={
+            "account_sid": TWILIO_ACCOUNT_SID,
+            "auth_token": TWILIO_AUTH_TOKEN,
+            "sender": "+15005550006",
+        },
+    )
+
+
 SIGNERS: dict[str, Callable[[bytes], dict[str, str]]] = {
     "xero": sign_xero,
     "ghl": sign_ghl,
     "stripe": sign_stripe,
+    "twilio": sign_twilio,
 }
+# Providers whose signature is checked with the key of an account named inside the body
+# (Twilio's AccountSid): a signed body that no longer names it is refused (401), not read.
+ACCOUNT_IN_BODY = {"twilio"}
+# What a provider needs in the database before its signatures can be checked.
+SETUP: dict[str, Callable[[], None]] = {"twilio": twilio_connect}
 
 
 def now_stamp() -> str:
@@ -111,16 +153,47 @@ def stripe_delivery(**changes) -> dict:
     }
 
 
+def twilio_delivery(**changes) -> dict:
+    """A documented Twilio incoming message (the number's "A message comes in" webhook)."""
+    return {
+        "AccountSid": TWILIO_ACCOUNT_SID,
+        "MessageSid": "SM" + "e" * 32,
+        "SmsSid": "SM" + "e" * 32,
+        "SmsStatus": "received",
+        "From": "+447911123456",
+        "To": "+15005550006",
+        "Body": "Invoice 120 is paid",
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "ApiVersion": "2010-04-01",
+        **changes,
+    }
+
+
 DELIVERIES: dict[str, Callable[..., dict]] = {
     "xero": xero_delivery,
     "ghl": ghl_delivery,
     "stripe": stripe_delivery,
+    "twilio": twilio_delivery,
 }
 
 
 def encode(value: object) -> bytes:
     """As providers send it: compact, non-ASCII characters (and NUL) as \\u escapes."""
     return json.dumps(value, separators=(",", ":")).encode()
+
+
+def encode_form(value: object) -> bytes:
+    """As Twilio sends it: application/x-www-form-urlencoded, every value a string."""
+    fields = value if isinstance(value, dict) else {"value": value}
+    pairs = {str(k): "" if v is None else str(v) for k, v in fields.items()}
+    # Lone surrogates go as the bytes a careless sender would put on the wire.
+    return urlencode(pairs, encoding="utf-8", errors="surrogatepass").encode()
+
+
+# How each provider encodes its deliveries (JSON unless named here), and their content type.
+ENCODERS: dict[str, Callable[[object], bytes]] = {"twilio": encode_form}
+CONTENT_TYPES: dict[str, str] = {"twilio": "application/x-www-form-urlencoded"}
 
 
 def use_test_webhook_keys(settings):

@@ -2,7 +2,6 @@
 token or a revoked URL is not found, a body over 256 KiB is refused, and nothing a sender
 posts is ever answered with a 5xx."""
 
-import datetime
 import json
 import random
 

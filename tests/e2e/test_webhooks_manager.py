@@ -28,11 +28,11 @@ def test_owner_sends_a_signed_test_event_and_takes_a_lead_in(
     page.get_by_role("button", name="Save endpoint").click()
 
     expect(page.get_by_text("Copy the signing secret now: it is shown only once.")).to_be_visible()
-    secret = page.get_by_label("Signing secret").input_value()
+    secret = page.get_by_role("textbox", name="Signing secret").input_value()
     assert secret.startswith("whsec_")
     endpoint_url = page.url
     page.reload()
-    expect(page.get_by_label("Signing secret")).to_have_count(0)
+    expect(page.get_by_role("textbox", name="Signing secret")).to_have_count(0)
 
     page.goto("/sandbox/requestbin/e2e/")
     page.get_by_label("Signing secret").fill(secret)
@@ -56,7 +56,7 @@ def test_owner_sends_a_signed_test_event_and_takes_a_lead_in(
     page.get_by_label("Name").fill("Website form")
     page.get_by_role("button", name="Create inbound webhook").click()
     expect(page.get_by_text("Copy the URL now: it is shown only once.")).to_be_visible()
-    inbound_url = page.get_by_label("Webhook URL").input_value()
+    inbound_url = page.get_by_role("textbox", name="Webhook URL").input_value()
     assert "/hooks/in/whin_" in inbound_url
 
     answer = page.request.post(

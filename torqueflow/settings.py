@@ -426,6 +426,8 @@ if SANDBOX_ENABLED and SANDBOX_BASE_URL.startswith("http://"):
 # Outbound webhooks may go to this machine and the private network only for the demo and the
 # tests (the sandbox's request bin); never in production.
 WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=SANDBOX_ENABLED and DEBUG)
+# Outbound webhooks go over https only, unless DEBUG is on.
+WEBHOOKS_REQUIRE_HTTPS = not DEBUG
 # --- end Provider sandbox -----------------------------------------------------------------
 
 # --- Email --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ addresses or a cloud's metadata service. Checked when an endpoint is saved and a
 every delivery, since what a name resolves to can change.
 
 WEBHOOKS_ALLOW_PRIVATE lets the demo and the tests post to a receiver on this machine;
-https is required unless DEBUG is on."""
+https is required unless DEBUG is on (WEBHOOKS_REQUIRE_HTTPS)."""
 
 import ipaddress
 import socket
@@ -48,7 +48,7 @@ def url_check(url: str) -> None:
         raise UnsafeURL("Enter a valid URL.") from error
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UnsafeURL("Enter a valid URL.")
-    if parts.scheme != "https" and not settings.DEBUG:
+    if parts.scheme != "https" and settings.WEBHOOKS_REQUIRE_HTTPS:
         raise UnsafeURL("The URL must start with https://.")
     if parts.username or parts.password:
         raise UnsafeURL("Leave the user name and password out of the URL.")

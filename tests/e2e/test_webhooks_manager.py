@@ -11,7 +11,7 @@ def test_owner_sends_a_signed_test_event_and_takes_a_lead_in(
     demo, login, sandbox, celery_worker, settings
 ):
     # The live server is plain http on this machine: what DEBUG and the sandbox allow.
-    settings.DEBUG = True
+    settings.WEBHOOKS_REQUIRE_HTTPS = False
     settings.WEBHOOKS_ALLOW_PRIVATE = True
     bin_url = f"{sandbox}/sandbox/requestbin/e2e/in/"
     page = login()

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_has_one_endpoint_on_the_request_bin_which_checks_its_secret(org, owner, settings):
-    settings.DEBUG = True
+    settings.WEBHOOKS_REQUIRE_HTTPS = False
     settings.WEBHOOKS_ALLOW_PRIVATE = True
     settings.SANDBOX_BASE_URL = "http://127.0.0.1:8000"
 

@@ -298,7 +298,7 @@ def test_a_name_that_resolves_to_a_private_address_is_refused(org, owner, dns):
 
 
 def test_plain_http_is_refused_unless_debug(org, owner, dns, settings):
-    settings.DEBUG = False
+    settings.WEBHOOKS_REQUIRE_HTTPS = True  # as when DEBUG is off
     with pytest.raises(ValidationError) as refused:
         endpoint_create(
             organisation=org,

@@ -251,7 +251,7 @@ def endpoint_test(request: HttpRequest, pk: int) -> HttpResponse:
     if not endpoint.enabled:
         messages.error(request, "Enable the endpoint to send it a test event.")
     else:
-        delivery.test_event_send(endpoint=endpoint)
+        delivery.endpoint_test_event_send(endpoint=endpoint)
         messages.success(request, "Test event sent.")
     return redirect("webhooks_manager:endpoint", pk=endpoint.pk)
 

@@ -81,3 +81,16 @@ def test_owner_sends_a_signed_test_event_and_takes_a_lead_in(
     lead_event = page.locator(".bin-request").first
     expect(lead_event).to_contain_text('"name":"Grace Okafor"')
     expect(lead_event).to_contain_text("Signature verified")
+
+    # The same pages on a phone: nothing scrolls sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in ("/settings/webhooks/", endpoint_url, "/settings/webhooks/endpoints/add/"):
+        page.goto(url)
+        for example in page.locator(".webhook-event details").all()[:2]:
+            example.locator("summary").click()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > 391)
+            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+            .slice(0, 12)""")
+        assert width <= 390, f"{url} scrolls sideways ({width}px): {wide}"

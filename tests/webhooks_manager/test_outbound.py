@@ -259,7 +259,7 @@ def test_a_slack_endpoint_gets_a_readable_unsigned_message(org, owner, dns):
 @respx.mock
 def test_send_test_event(org, endpoint):
     route = respx.post(RECEIVER).respond(204)
-    delivery.test_event_send(endpoint=endpoint)
+    delivery.endpoint_test_event_send(endpoint=endpoint)
     _deliver(endpoint)
 
     payload = _verify(endpoint.secret, route.calls.last.request)

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from webhooks_manager.models import Attempt, Endpoint, InboundHook, Message
-from webhooks_manager.services.delivery import test_event_send
+from webhooks_manager.services.delivery import endpoint_test_event_send
 
 from ..helpers import text, visible_text
 from .conftest import RECEIVER
@@ -61,7 +61,7 @@ def test_a_private_url_is_refused_on_the_form(owner_client, dns):
 
 
 def test_the_log_filters_by_event_and_outcome(owner_client, endpoint):
-    message = test_event_send(endpoint=endpoint)
+    message = endpoint_test_event_send(endpoint=endpoint)
     Attempt.objects.create(
         organisation=endpoint.organisation,
         message=message,

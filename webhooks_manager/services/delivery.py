@@ -115,7 +115,7 @@ def test_payload(*, organisation: Organisation) -> dict[str, Any]:
 
 
 @transaction.atomic
-def test_event_send(*, endpoint: Endpoint) -> Message:
+def endpoint_test_event_send(*, endpoint: Endpoint) -> Message:
     endpoint = endpoint_lock(endpoint_id=endpoint.pk)
     message = _message_add(
         endpoint=endpoint, payload=test_payload(organisation=endpoint.organisation), now=_now()

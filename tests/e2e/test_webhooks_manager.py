@@ -91,6 +91,6 @@ def test_owner_sends_a_signed_test_event_and_takes_a_lead_in(
         width = page.evaluate("document.documentElement.scrollWidth")
         wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
             .filter(e => e.getBoundingClientRect().right > 391)
-            .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+            .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)
             .slice(0, 12)""")
         assert width <= 390, f"{url} scrolls sideways ({width}px): {wide}"

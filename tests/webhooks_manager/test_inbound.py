@@ -6,11 +6,13 @@ import json
 import random
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from standardwebhooks import Webhook
 
 from crm.models import Lead
+from crm.services.leads import LeadInput, lead_create
 from webhooks_manager.models import InboundDelivery
 from webhooks_manager.services import inbound
 
@@ -224,3 +226,27 @@ def test_a_lead_created_inbound_is_sent_out_to_endpoints(client: Client, hook, o
     client.post(_url(hook.token), {"name": "Echo"}, content_type="application/json")
 
     assert Message.objects.get().payload["data"]["name"] == "Echo"
+
+
+def test_the_webhooks_switch_on_its_tab_turns_inbound_and_outbound_off(client: Client, hook, org):
+    from integrations.models import Connection
+    from integrations.services.features import feature_disable
+    from webhooks_manager.models import Endpoint, Message
+
+    Endpoint.objects.create(
+        organisation=org,
+        url="https://receiver.example.com/",
+        events=["lead.created"],
+        secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    )
+    assert Connection.objects.get(organisation=org, provider="webhooks").state == "active"
+    feature_disable(
+        connection=Connection.objects.get(organisation=org, provider="webhooks"), actor=None
+    )
+
+    response = client.post(_url(hook.token), {"name": "Late"}, content_type="application/json")
+
+    assert response.status_code == 404
+    with transaction.atomic():
+        lead_create(organisation=org, actor=None, data=LeadInput(name="Made by hand"))
+    assert not Message.objects.exists()

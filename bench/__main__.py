@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-BENCHES = ("push", "ingest", "pages", "reconcile", "latency", "live_push")
+BENCHES = ("push", "ingest", "pages", "reconcile", "latency", "live_push", "webhooks_out")
 
 
 def main() -> None:

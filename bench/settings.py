@@ -12,3 +12,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# bench.webhooks_out posts to a plain-http receiver on loopback.
+WEBHOOKS_ALLOW_PRIVATE = True
+WEBHOOKS_REQUIRE_HTTPS = False

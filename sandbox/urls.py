@@ -3,7 +3,7 @@ control page, then for each registered provider the core's routes and the adapte
 
 from django.urls import include, path
 
-from .core import control, outbox
+from .core import control, outbox, requestbin
 from .core.registry import providers
 from .core.urls import control_urls
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("", control.index, name="index"),
     path("outbox/", outbox.outbox, name="outbox"),
     path("outbox/<id:pk>/html/", outbox.outbox_html, name="outbox_html"),
+    path("requestbin/<slug:key>/", requestbin.bin_page, name="requestbin"),
+    path("requestbin/<slug:key>/in/", requestbin.bin_receive, name="requestbin_receive"),
 ]
 # The emulated Twilio is called with an account's own SID and token (no OAuth app).
 urlpatterns += [path("", include("sandbox.twilio.urls"))]

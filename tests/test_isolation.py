@@ -21,6 +21,7 @@ from accounts.models import Invitation, Membership, Organisation, Role
 from ghl.models import PaymentLinkRun
 from integrations.models import Connection
 from torqueflow.numbers import IdConverter
+from webhooks_manager.models import Endpoint, InboundHook, Message
 
 from .conftest import make_member
 from .factories import ContractFactory, MembershipFactory, ProjectFactory, make_appointment
@@ -83,6 +84,16 @@ ID_SOURCES: dict[str, Callable[[World], dict]] = {
     "scheduling:edit": lambda w: {"pk": w.appointment.pk},
     "scheduling:cancel": lambda w: {"pk": w.appointment.pk},
     "scheduling:complete": lambda w: {"pk": w.appointment.pk},
+    "webhooks_manager:endpoint": lambda w: {"pk": w.endpoint.pk},
+    "webhooks_manager:endpoint_edit": lambda w: {"pk": w.endpoint.pk},
+    "webhooks_manager:endpoint_enabled": lambda w: {"pk": w.endpoint.pk},
+    "webhooks_manager:endpoint_rotate": lambda w: {"pk": w.endpoint.pk},
+    "webhooks_manager:endpoint_delete": lambda w: {"pk": w.endpoint.pk},
+    "webhooks_manager:endpoint_test": lambda w: {"pk": w.endpoint.pk},
+    "webhooks_manager:message_resend": lambda w: {"pk": w.endpoint.pk, "message_pk": w.message.pk},
+    "webhooks_manager:inbound": lambda w: {"pk": w.hook.pk},
+    "webhooks_manager:inbound_rotate": lambda w: {"pk": w.hook.pk},
+    "webhooks_manager:inbound_revoke": lambda w: {"pk": w.hook.pk},
 }
 
 # What a request from the other organisation may answer.
@@ -162,6 +173,23 @@ def _world_a(org: Organisation) -> World:
         connection=Connection.objects.get(organisation=org, provider="ghl"),
         invoice_ids=[world.unpaid.pk],
         outcomes=[{"invoice": world.unpaid.pk, "number": world.unpaid.number, "sent": True}],
+    )
+    world.endpoint = Endpoint.objects.create(
+        organisation=org,
+        url="https://alpha.example.com/hooks",
+        events=["lead.created"],
+        secret="whsec_YWxwaGE=",
+    )
+    world.message = Message.objects.create(
+        organisation=org,
+        endpoint=world.endpoint,
+        event_id="evt_alpha",
+        event_type="lead.created",
+        payload={"type": "lead.created"},
+        status="failed",
+    )
+    world.hook = InboundHook.objects.create(
+        organisation=org, name="Alpha form", token_hash="b" * 64, token_hint="whin_abcd"
     )
     return world
 

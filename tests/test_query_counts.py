@@ -807,3 +807,72 @@ def test_sms_tab_and_history_queries_do_not_grow_with_threads_and_messages(owner
     assert len(many_tab) == len(few_tab), "\n".join(many_tab)
     assert len(many_history) == len(few_history), "\n".join(many_history)
     assert "Person 16" in visible_text(owner_client.get(tab))
+
+
+def _webhooks(org, count):
+    from webhooks_manager.models import Attempt, Endpoint, InboundDelivery, InboundHook, Message
+
+    for n in range(count):
+        Endpoint.objects.create(
+            organisation=org,
+            url=f"https://receiver{n}.example.com/",
+            events=["lead.created"],
+            secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        )
+        hook = InboundHook.objects.create(
+            organisation=org, name=f"Form {n}", token_hash=f"{n:064d}", token_hint="whin_abcd"
+        )
+        InboundDelivery.objects.create(
+            organisation=org, hook=hook, outcome="refused", status_code=400, reason="no name"
+        )
+    first = Endpoint.objects.filter(organisation=org).order_by("pk").first()
+    hook = InboundHook.objects.filter(organisation=org).order_by("pk").first()
+    for n in range(count):
+        message = Message.objects.create(
+            organisation=org,
+            endpoint=first,
+            event_id=f"evt_{n}",
+            event_type="lead.created",
+            payload={"type": "lead.created"},
+            status="pending" if n % 2 else "delivered",
+        )
+        Attempt.objects.create(
+            organisation=org, message=message, number=1, outcome="success", status_code=200
+        )
+    return first, hook
+
+
+def test_webhooks_manager_pages_do_not_grow_with_endpoints_deliveries_and_posts(owner_client, org):
+    from webhooks_manager.models import Endpoint, InboundHook
+
+    first, hook = _webhooks(org, 3)
+    pages = [
+        reverse("webhooks_manager:manager"),
+        reverse("webhooks_manager:endpoint", args=[first.pk]),
+        reverse("webhooks_manager:inbound", args=[hook.pk]),
+    ]
+    few = [len(queries_for(owner_client, url)) for url in pages]
+    Endpoint.objects.all().delete()
+    InboundHook.objects.all().delete()
+    first, hook = _webhooks(org, 20)
+    pages = [
+        reverse("webhooks_manager:manager"),
+        reverse("webhooks_manager:endpoint", args=[first.pk]),
+        reverse("webhooks_manager:inbound", args=[hook.pk]),
+    ]
+    many = [len(queries_for(owner_client, url)) for url in pages]
+
+    assert many == few
+
+
+def test_sandbox_request_bin_queries_do_not_grow_with_requests(client):
+    from sandbox.models import BinRequest, RequestBin
+
+    url = reverse("sandbox:requestbin", args=["demo"])
+    request_bin = RequestBin.objects.create(key="demo")
+    BinRequest.objects.create(bin=request_bin, method="POST", answered="200")
+    few = len(queries_for(client, url))
+    for _ in range(20):
+        BinRequest.objects.create(bin=request_bin, method="POST", answered="200")
+
+    assert len(queries_for(client, url)) == few

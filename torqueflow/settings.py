@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "stripe_connect",
     "twilio_sms",
     "xero_sync",
+    "webhooks_manager",
     "home",
     "sandbox",
 ]
@@ -248,8 +249,10 @@ else:
 # Webhook applies have a queue of their own, so a payment arriving during a bulk push never
 # waits behind its messages: a worker takes from both queues in turn (or from one, with -Q).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = (Queue("celery"), Queue("webhooks"))
+# Outbound webhooks too: an event reaches its endpoints without waiting behind a push.
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("webhooks"), Queue("outbound"))
 CELERY_TASK_ROUTES = {
+    "webhooks_manager.tasks.deliver_endpoint_task": {"queue": "outbound"},
     "integrations.tasks.dispatch_webhooks_task": {"queue": "webhooks"},
     "integrations.tasks.apply_webhook_task": {"queue": "webhooks"},
 }
@@ -441,6 +444,11 @@ if (
 if SANDBOX_ENABLED and SANDBOX_BASE_URL.startswith("http://"):
     # oauthlib refuses plain-http OAuth endpoints unless told otherwise; the local sandbox is http.
     os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
+# Outbound webhooks may go to this machine and the private network only for the demo and the
+# tests (the sandbox's request bin); never in production.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=SANDBOX_ENABLED and DEBUG)
+# Outbound webhooks go over https only, unless DEBUG is on.
+WEBHOOKS_REQUIRE_HTTPS = not DEBUG
 # --- end Provider sandbox -----------------------------------------------------------------
 
 # --- Email --------------------------------------------------------------------------------

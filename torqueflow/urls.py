@@ -7,6 +7,7 @@ from accounts.views import settings_index, settings_security
 from home.views import home
 from integrations.webhook_views import webhook_receive
 from torqueflow.numbers import register_id_converter
+from webhooks_manager.inbound_views import inbound_receive_view
 
 register_id_converter()
 
@@ -41,6 +42,7 @@ urlpatterns = [
     ),
     path("settings/finance/", include("invoicing.urls_settings")),
     path("settings/integrations/xero/", include("xero_sync.urls")),
+    path("settings/webhooks/", include("webhooks_manager.urls")),
     path("settings/integrations/", include("integrations.urls")),
     path("sync/", include("integrations.urls_sync")),
     path("ghl/", include("ghl.urls")),
@@ -50,6 +52,7 @@ urlpatterns = [
     path("", include("crm.urls")),
     path("", include("scheduling.urls")),
     path("webhooks/<slug:provider_key>/", webhook_receive, name="webhook_receive"),
+    path("hooks/in/<str:token>/", inbound_receive_view, name="inbound_webhook_receive"),
     path("admin/", admin.site.urls),
 ]
 

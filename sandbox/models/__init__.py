@@ -14,6 +14,7 @@ from .core import (
     Stats,
 )
 from .ghl import GhlContact, GhlInvoice, GhlLocation, GhlPayment
+from .requestbin import BinRequest, RequestBin
 from .stripe import (
     StripeAccount,
     StripeCharge,
@@ -39,6 +40,7 @@ __all__ = [
     "AccessToken",
     "App",
     "AuthCode",
+    "BinRequest",
     "Faults",
     "GhlContact",
     "GhlInvoice",
@@ -48,6 +50,7 @@ __all__ = [
     "ProviderEvent",
     "RateWindow",
     "RefreshToken",
+    "RequestBin",
     "Stats",
     "StripeAccount",
     "StripeCharge",

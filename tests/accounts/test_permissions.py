@@ -22,6 +22,9 @@ from invoicing.models import Customer, Invoice, NominalCode, Payment
 from scheduling import urls as scheduling_urls
 from scheduling.models import Appointment
 from twilio_sms import urls as twilio_sms_urls
+from webhooks_manager import urls as webhooks_urls
+from webhooks_manager.models import Endpoint, InboundHook
+from webhooks_manager.models import Message as WebhookMessage
 
 from ..conftest import client_for, make_member
 from ..factories import (
@@ -518,6 +521,84 @@ CRM_ROWS = [
     ),
 ]
 ROWS += CRM_ROWS
+
+
+# Webhooks: the Owner (webhooks.manage)
+WEBHOOKS_DENIED = "Only the Owner can manage webhooks."
+
+
+def _endpoint(w: World) -> Endpoint:
+    if not hasattr(w, "endpoint"):
+        w.endpoint = Endpoint.objects.create(
+            organisation=w.org,
+            url="https://receiver.example.com/",
+            events=["lead.created"],
+            secret="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        )
+        w.webhook_message = WebhookMessage.objects.create(
+            organisation=w.org,
+            endpoint=w.endpoint,
+            event_id="evt_1",
+            event_type="lead.created",
+            payload={"type": "lead.created"},
+            status="failed",
+        )
+    return w.endpoint
+
+
+def _hook(w: World) -> InboundHook:
+    if not hasattr(w, "hook"):
+        w.hook = InboundHook.objects.create(
+            organisation=w.org, name="Form", token_hash="c" * 64, token_hint="whin_abcd"
+        )
+    return w.hook
+
+
+ENDPOINT = _url("webhooks_manager:endpoint", _endpoint)
+HOOK = _url("webhooks_manager:inbound", _hook)
+ENDPOINT_ID = lambda w: [_endpoint(w).pk]  # noqa: E731
+HOOK_ID = lambda w: [_hook(w).pk]  # noqa: E731
+WEBHOOK_ROWS = [
+    Row(
+        name,
+        method,
+        owner,
+        SETTINGS,
+        SETTINGS,
+        args=args,
+        data=data,
+        denied_message=WEBHOOKS_DENIED,
+    )
+    for name, method, owner, args, data in [
+        ("webhooks_manager:manager", "get", 200, lambda w: [], {}),
+        ("webhooks_manager:endpoint_add", "get", 200, lambda w: [], {}),
+        ("webhooks_manager:endpoint_add", "post", 200, lambda w: [], {}),
+        ("webhooks_manager:endpoint", "get", 200, ENDPOINT_ID, {}),
+        ("webhooks_manager:endpoint_edit", "get", 200, ENDPOINT_ID, {}),
+        ("webhooks_manager:endpoint_edit", "post", 200, ENDPOINT_ID, {}),
+        ("webhooks_manager:endpoint_enabled", "post", ENDPOINT, ENDPOINT_ID, {"enabled": "0"}),
+        ("webhooks_manager:endpoint_rotate", "get", 200, ENDPOINT_ID, {}),
+        ("webhooks_manager:endpoint_rotate", "post", ENDPOINT, ENDPOINT_ID, {}),
+        ("webhooks_manager:endpoint_delete", "get", 200, ENDPOINT_ID, {}),
+        ("webhooks_manager:endpoint_delete", "post", "webhooks_manager:manager", ENDPOINT_ID, {}),
+        ("webhooks_manager:endpoint_test", "post", ENDPOINT, ENDPOINT_ID, {}),
+        (
+            "webhooks_manager:message_resend",
+            "post",
+            ENDPOINT,
+            lambda w: [_endpoint(w).pk, w.webhook_message.pk],
+            {},
+        ),
+        ("webhooks_manager:inbound_add", "get", 200, lambda w: [], {}),
+        ("webhooks_manager:inbound_add", "post", 200, lambda w: [], {}),
+        ("webhooks_manager:inbound", "get", 200, HOOK_ID, {}),
+        ("webhooks_manager:inbound_rotate", "get", 200, HOOK_ID, {}),
+        ("webhooks_manager:inbound_rotate", "post", HOOK, HOOK_ID, {}),
+        ("webhooks_manager:inbound_revoke", "get", 200, HOOK_ID, {}),
+        ("webhooks_manager:inbound_revoke", "post", HOOK, HOOK_ID, {}),
+    ]
+]
+ROWS += WEBHOOK_ROWS
 ROLES = [OWNER, STAFF, ACCOUNTANT]
 
 
@@ -533,6 +614,8 @@ def world(org) -> World:
     _contract(world)
     _invitation(world)
     _teammate(world)
+    _endpoint(world)
+    _hook(world)
     make_appointment(org, staff=make_member(org, STAFF), start=timezone.now())
     return world
 
@@ -556,6 +639,9 @@ def state(world: World) -> dict:
         "invitations": sorted(
             Invitation.objects.values_list("pk", "token_hash", "revoked_at", "expires_at")
         ),
+        "endpoints": sorted(Endpoint.objects.values_list("pk", "enabled", "url")),
+        "webhook_messages": sorted(WebhookMessage.objects.values_list("pk", "status")),
+        "inbound_hooks": sorted(InboundHook.objects.values_list("pk", "token_hash", "revoked_at")),
     }
 
 
@@ -668,6 +754,7 @@ def test_the_matrix_covers_every_page():
         | {f"scheduling:{p.name}" for p in scheduling_urls.urlpatterns}
         | {f"home:{p.name}" for p in home_urls.urlpatterns}
         | {f"twilio_sms:{p.name}" for p in twilio_sms_urls.urlpatterns}
+        | {f"webhooks_manager:{p.name}" for p in webhooks_urls.urlpatterns}
         | {"settings_index", "settings_security", "home"}
         | {
             "settings_team",

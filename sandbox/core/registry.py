@@ -130,7 +130,7 @@ class SandboxProvider:
     account_label: str  # what the page calls an account: "Organisation"
     accounts_template: str  # the provider's account cards on the control page
     limits_scope: str  # who the limits count for: "per organisation"
-    grant_noun: str  # what a reset may forget: "app authorisation", "install"
+    grant_noun: str  # what a reset may forget: "app authorisation", "install" ("": nothing)
     page_blurb: str
     setup_note: str = ""  # how to point Torqueflow at it, when not by an OAuth app
 

@@ -26,7 +26,7 @@ class TwilioSandbox(SandboxProvider):
     account_label = "Account"
     accounts_template = "sandbox/twilio/_accounts.html"
     limits_scope = "per sender"
-    grant_noun = "text"
+    grant_noun = ""  # the account's credentials never change: nothing to forget
     page_blurb = (
         "You are Twilio here: the texts Torqueflow sent, moving queued → sent → delivered "
         "(or undelivered at the failure rate), and each customer's phone, where you read what "

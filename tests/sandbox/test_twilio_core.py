@@ -181,3 +181,15 @@ def test_the_control_page_has_a_twilio_section(client, settings):
     assert "Undelivered rate (0 to 1)" in page
     assert 'value="0.25"' in page
     assert "TWILIO_API_BASE=" in page
+
+
+def test_a_reset_forgets_the_texts_and_the_knobs(client):
+    Faults.set_knobs("twilio", failure_rate=1.0)
+    TwilioSandboxMessage.objects.create(
+        sid="SM" + "3" * 32, account_sid=ACCOUNT_SID, to=TO, from_number=PHONE_NUMBER, body="Hi"
+    )
+    page = client.get("/sandbox/twilio/").content.decode()
+    assert "Reset Twilio sandbox" in page and "Also forget every" not in page
+    assert client.post("/sandbox/twilio/reset/").status_code == 302
+    assert not TwilioSandboxMessage.objects.exists()
+    assert Faults.current("twilio").failure_rate == 0.0

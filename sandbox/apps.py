@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 # The emulated providers, in the order the control page shows them: each package's
 # provider.py registers its adapter.
-ADAPTERS = ("xero", "ghl", "stripe")
+ADAPTERS = ("xero", "ghl", "stripe", "twilio")
 
 
 class SandboxConfig(AppConfig):
@@ -14,4 +14,3 @@ class SandboxConfig(AppConfig):
     def ready(self) -> None:
         for package in ADAPTERS:
             import_module(f"sandbox.{package}.provider")
-        import_module("sandbox.twilio.tasks")

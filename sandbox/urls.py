@@ -16,7 +16,5 @@ urlpatterns = [
     path("requestbin/<slug:key>/", requestbin.bin_page, name="requestbin"),
     path("requestbin/<slug:key>/in/", requestbin.bin_receive, name="requestbin_receive"),
 ]
-# The emulated Twilio is called with an account's own SID and token (no OAuth app).
-urlpatterns += [path("", include("sandbox.twilio.urls"))]
 for adapter in providers():
     urlpatterns += [*control_urls(adapter), path("", include(adapter.urls))]

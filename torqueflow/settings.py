@@ -421,8 +421,8 @@ if (
     STRIPE_WEBHOOK_SECRET = SANDBOX_STRIPE_WEBHOOK_SECRET
     STRIPE_CONNECT_WEBHOOK_SECRET = SANDBOX_STRIPE_CONNECT_WEBHOOK_SECRET
     STRIPE_API_BASE = f"{SANDBOX_BASE_URL}/sandbox/stripe"
-# The emulated Twilio: where it posts customers' replies, and the share of its messages
-# that end undelivered (error 30003) instead of delivered.
+# The emulated Twilio: where it posts customers' replies, and the default of its
+# "Undelivered rate" knob (the share of its messages that end undelivered, error 30003).
 SANDBOX_TWILIO_WEBHOOK_URL = env.str(
     "SANDBOX_TWILIO_WEBHOOK_URL", default=f"{SANDBOX_BASE_URL}/webhooks/twilio/"
 )

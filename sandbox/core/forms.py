@@ -26,6 +26,7 @@ class FaultsForm(forms.ModelForm):
             "day_limit",
             "concurrent_limit",
             "drop_webhooks",
+            "failure_rate",
             "webhooks_for_api_changes",
         ]
         labels = {
@@ -54,7 +55,8 @@ class FaultsForm(forms.ModelForm):
         # Ids unique on the page that shows every provider's form.
         kwargs.setdefault("auto_id", f"{instance.provider}-%s")
         super().__init__(data, instance=instance, **kwargs)
-        limits = get(instance.provider).limits
+        adapter = get(instance.provider)
+        limits = adapter.limits
         window = self.fields["window_limit"]
         window.label = f"Calls per {limits.window_name}"
         window.help_text = (
@@ -62,6 +64,12 @@ class FaultsForm(forms.ModelForm):
         )
         if limits.concurrent is None:
             del self.fields["concurrent_limit"]
+        if adapter.failure_rate_label:
+            self.fields["failure_rate"].label = adapter.failure_rate_label
+        else:
+            del self.fields["failure_rate"]
+        if not adapter.api_change_webhooks:
+            del self.fields["webhooks_for_api_changes"]
 
 
 class PayForm(forms.Form):

@@ -130,7 +130,7 @@ class SandboxProvider:
     account_label: str  # what the page calls an account: "Organisation"
     accounts_template: str  # the provider's account cards on the control page
     limits_scope: str  # who the limits count for: "per organisation"
-    grant_noun: str  # what a reset may forget: "app authorisation", "install"
+    grant_noun: str  # what a reset may forget: "app authorisation", "install" ("": nothing)
     page_blurb: str
     setup_note: str = ""  # how to point Torqueflow at it, when not by an OAuth app
 
@@ -138,6 +138,11 @@ class SandboxProvider:
     batch_webhooks: bool = False  # events waiting together go in one delivery
     webhook_ok: range = range(200, 300)  # the answers that count as delivered
     handshake: str = ""  # the name of its check of the receiver ("" when it has none)
+    webhook_content_type: str = "application/json"
+    # The label of its failure-rate knob ("" when it delivers nothing on the user's behalf).
+    failure_rate_label: str = ""
+    # Whether it has changes made through its API that real providers may or may not report.
+    api_change_webhooks: bool = True
 
     # --- data ---------------------------------------------------------------------------
 
@@ -197,6 +202,10 @@ class SandboxProvider:
         """A 5xx answer the way the provider sends one."""
         raise NotImplementedError
 
+    def knob_defaults(self) -> dict[str, Any]:
+        """Faults' defaults besides the limits."""
+        return {}
+
     def limit_headers(self, verdict: Verdict, faults: Faults) -> dict[str, str]:
         """The rate-limit headers on an API answer."""
         return {}
@@ -210,6 +219,15 @@ class SandboxProvider:
     def webhook_headers(self, body: bytes, *, genuine: bool = True) -> dict[str, str]:
         """The delivery's headers with its signature (with a wrong key when not `genuine`)."""
         raise NotImplementedError
+
+    def webhook_target(self, events: list[ProviderEvent]) -> str:
+        """Where this delivery goes when the events name it (a per-message callback URL);
+        "" for the provider's webhook URL."""
+        return ""
+
+    def delivery_headers(self, body: bytes, target: str, *, genuine: bool = True) -> dict[str, str]:
+        """The delivery's headers; a provider that signs the URL too overrides this."""
+        return self.webhook_headers(body, genuine=genuine)
 
     def handshake_body(self) -> bytes:
         """The body of the receiver check (when `handshake` names one)."""

@@ -69,9 +69,14 @@ def queue(provider: str, events: Iterable[Event], reason: str) -> list[ProviderE
     return rows
 
 
-def _post(adapter: SandboxProvider, body: bytes, *, genuine: bool = True) -> tuple[int | None, str]:
-    target = url(adapter.key)
-    headers = {"Content-Type": "application/json", **adapter.webhook_headers(body, genuine=genuine)}
+def _post(
+    adapter: SandboxProvider, body: bytes, *, genuine: bool = True, target: str = ""
+) -> tuple[int | None, str]:
+    target = target or url(adapter.key)
+    headers = {
+        "Content-Type": adapter.webhook_content_type,
+        **adapter.delivery_headers(body, target, genuine=genuine),
+    }
     try:
         response = requests.post(target, data=body, headers=headers, timeout=TIMEOUT_SECONDS)
     except requests.RequestException as error:
@@ -100,7 +105,8 @@ def _deliver(adapter: SandboxProvider, events: list[ProviderEvent]) -> None:
             attempted_at=now, attempts=F("attempts") + 1, dropped=True, status_code=None, error=""
         )
         return
-    status, error = _post(adapter, adapter.webhook_body(events))
+    target = adapter.webhook_target(events)
+    status, error = _post(adapter, adapter.webhook_body(events), target=target)
     sent.update(
         attempted_at=now, attempts=F("attempts") + 1, dropped=False, status_code=status, error=error
     )

@@ -40,6 +40,9 @@ class Faults(models.Model):
     concurrent_limit = models.PositiveIntegerField(default=5)
     app_window_limit = models.PositiveIntegerField(default=10000)
     drop_webhooks = models.FloatField(default=0.0, validators=RATE)
+    # Where the provider delivers something on the user's behalf (a text), the share that
+    # fails at the far end; shown only for adapters that name it (`failure_rate_label`).
+    failure_rate = models.FloatField(default=0.0, validators=RATE)
     # Real providers also send events for changes an app makes through their API.
     webhooks_for_api_changes = models.BooleanField(default=False)
     receiver_check = models.JSONField(default=dict, blank=True)
@@ -55,9 +58,9 @@ class Faults(models.Model):
         """The provider's row, made with its documented limits on first use."""
         from sandbox.core.registry import get
 
-        return cls.objects.get_or_create(provider=provider, defaults=get(provider).limits.knobs())[
-            0
-        ]
+        adapter = get(provider)
+        defaults = adapter.limits.knobs() | adapter.knob_defaults()
+        return cls.objects.get_or_create(provider=provider, defaults=defaults)[0]
 
     @classmethod
     def set_knobs(cls, provider: str, **values) -> None:

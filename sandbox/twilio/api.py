@@ -1,23 +1,37 @@
 """/sandbox/twilio/2010-04-01/Accounts/…: the Messages API as the SDK calls it (Basic auth,
-form fields), answered in Twilio's JSON shapes and error shapes."""
+form fields), answered in Twilio's JSON shapes and error shapes. Once the caller is known,
+every call goes through the core's gateway (limits, latency, injected errors, timeouts,
+counters): reads per account, sends per sender. A send over the sender's rate is not refused:
+as on Twilio it waits in the sender's queue, its first step later by the wait."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import secrets
+from collections.abc import Callable
 
 from django.db import transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sandbox.models import TwilioSandboxMessage
+from sandbox.core.gateway import metered
+from sandbox.core.limits import Verdict
+from sandbox.models import Faults, TwilioSandboxMessage
 from twilio_sms.segments import MAX_CHARACTERS, segment_count
 
-from .constants import ACCOUNT_SID, AUTH_TOKEN, FRIENDLY_NAME, MESSAGING_SERVICE_SID, PHONE_NUMBER
-from .tasks import STEP_SECONDS, advance_task
+from .constants import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    FRIENDLY_NAME,
+    KEY,
+    MESSAGING_SERVICE_SID,
+    PHONE_NUMBER,
+    STEP_SECONDS,
+)
+from .tasks import schedule
 
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 
@@ -46,6 +60,33 @@ def _authorised(request: HttpRequest, account_sid: str) -> bool:
         account_sid == ACCOUNT_SID
         and secrets.compare_digest(user, ACCOUNT_SID)
         and secrets.compare_digest(password, AUTH_TOKEN)
+    )
+
+
+def server_error() -> HttpResponse:
+    """An injected 500 in Twilio's error shape."""
+    return error(500, 20500, "Internal Server Error")
+
+
+def too_many_requests(verdict: Verdict) -> HttpResponse:
+    response = error(429, 20429, "Too Many Requests")
+    if verdict.retry_after:
+        response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _metered(
+    key: str,
+    work: Callable[[], HttpResponse],
+    refused: Callable[[Verdict], HttpResponse] = too_many_requests,
+) -> HttpResponse:
+    return metered(
+        Faults.current(KEY),
+        account=ACCOUNT_SID,
+        window_key=key,
+        app_key=None,
+        work=work,
+        refused=refused,
     )
 
 
@@ -86,6 +127,10 @@ UNAUTHORISED = (401, 20003, "Authenticate")
 def account(request, account_sid: str):
     if not _authorised(request, account_sid):
         return error(*UNAUTHORISED)
+    return _metered(f"account:{account_sid}", _account_json)
+
+
+def _account_json() -> HttpResponse:
     return JsonResponse(
         {
             "sid": ACCOUNT_SID,
@@ -108,8 +153,7 @@ def messages(request, account_sid: str):
     if not _authorised(request, account_sid):
         return error(*UNAUTHORISED)
     if request.method == "GET":
-        rows = TwilioSandboxMessage.objects.filter(account_sid=account_sid)[:50]
-        return JsonResponse({"messages": [message_json(m) for m in rows], "page": 0})
+        return _metered(f"account:{account_sid}", lambda: _list(account_sid))
     to = request.POST.get("To", "").strip()
     body = request.POST.get("Body", "")
     sender = request.POST.get("From", "").strip()
@@ -129,25 +173,48 @@ def messages(request, account_sid: str):
             "The 'From' phone number provided is not a valid message-capable Twilio phone "
             "number for this destination/account.",
         )
-    if TwilioSandboxMessage.objects.filter(
-        direction="inbound", from_number=to, body__iexact="STOP"
-    ).exists() and not _opted_in(to):
+    if _opted_out(to):
         return error(400, 21610, "Attempt to send to unsubscribed recipient")
+    fields = {
+        "account_sid": account_sid,
+        "to": to,
+        "from_number": sender or PHONE_NUMBER,
+        "messaging_service_sid": service,
+        "body": body,
+        "status_callback": request.POST.get("StatusCallback", "")[:500],
+    }
+
+    def queued_later(verdict: Verdict) -> HttpResponse:
+        # Over the sender's rate: Twilio queues the message; it leaves when the window ends.
+        return _create(fields, STEP_SECONDS + (verdict.retry_after or 1))
+
+    return _metered(
+        f"sender:{service or fields['from_number']}",
+        lambda: _create(fields, STEP_SECONDS),
+        refused=queued_later,
+    )
+
+
+def _list(account_sid: str) -> HttpResponse:
+    rows = TwilioSandboxMessage.objects.filter(account_sid=account_sid)[:50]
+    return JsonResponse({"messages": [message_json(m) for m in rows], "page": 0})
+
+
+def _create(fields: dict[str, str], delay: float) -> HttpResponse:
     with transaction.atomic():
         message = TwilioSandboxMessage.objects.create(
             sid="SM" + secrets.token_hex(16),
-            account_sid=account_sid,
-            to=to,
-            from_number=sender or PHONE_NUMBER,
-            messaging_service_sid=service,
-            body=body,
-            num_segments=max(1, segment_count(body).segments),
-            status_callback=request.POST.get("StatusCallback", "")[:500],
+            num_segments=max(1, segment_count(fields["body"]).segments),
+            **fields,
         )
-        transaction.on_commit(
-            lambda: advance_task.apply_async((message.sid,), countdown=STEP_SECONDS)
-        )
+        schedule(message.sid, delay)
     return JsonResponse(message_json(message), status=201)
+
+
+def _opted_out(phone: str) -> bool:
+    return TwilioSandboxMessage.objects.filter(
+        direction="inbound", from_number=phone, body__iexact="STOP"
+    ).exists() and not _opted_in(phone)
 
 
 def _opted_in(phone: str) -> bool:
@@ -165,6 +232,10 @@ def _opted_in(phone: str) -> bool:
 def message(request, account_sid: str, sid: str):
     if not _authorised(request, account_sid):
         return error(*UNAUTHORISED)
+    return _metered(f"account:{account_sid}", lambda: _fetch(account_sid, sid))
+
+
+def _fetch(account_sid: str, sid: str) -> HttpResponse:
     found = TwilioSandboxMessage.objects.filter(account_sid=account_sid, sid=sid).first()
     if found is None:
         return error(

@@ -1,18 +1,19 @@
 """/sandbox/twilio/phone/<number>/: a customer's handset. Read what was sent to the number
 and reply (STOP and START included): the reply is stored and posted, signed, to
-Torqueflow's incoming-message webhook as Twilio would."""
+Torqueflow's incoming-message webhook as Twilio would, through the core's delivery (so the
+drop knob and "Resend undelivered" apply to it)."""
 
 import secrets
 
-from django.conf import settings
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from sandbox.models import TwilioSandboxMessage
+from sandbox.models import ProviderEvent, TwilioSandboxMessage
+from twilio_sms.segments import segment_count
 
+from . import events
 from .constants import ACCOUNT_SID, PHONE_NUMBER
-from .tasks import post_signed
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,27 +31,21 @@ def phone(request, number: str):
                 from_number=number,
                 body=body,
                 status="received",
+                num_segments=max(1, segment_count(body).segments),
             )
-            status = post_signed(
-                settings.SANDBOX_TWILIO_WEBHOOK_URL,
-                {
-                    "AccountSid": ACCOUNT_SID,
-                    "MessageSid": message.sid,
-                    "SmsSid": message.sid,
-                    "SmsMessageSid": message.sid,
-                    "SmsStatus": "received",
-                    "From": number,
-                    "To": PHONE_NUMBER,
-                    "Body": body,
-                    "NumMedia": "0",
-                    "NumSegments": "1",
-                    "ApiVersion": "2010-04-01",
-                },
-            )
+            # Sent as soon as it is stored (no transaction here), so its answer can be shown.
+            event = events.queue_incoming(message)
+            answer = ProviderEvent.objects.filter(pk=event.pk).values_list("status_code", flat=True)
+            status = answer.first()
             return redirect(f"{request.path}?delivered={status or 0}")
     delivered = request.GET.get("delivered")
     if delivered:
-        notice = "Reply sent" if delivered == "200" else f"Torqueflow answered {delivered}"
+        if delivered == "200":
+            notice = "Reply sent"
+        elif delivered == "0":
+            notice = "Reply not delivered to Torqueflow: resend it from the sandbox's Twilio page."
+        else:
+            notice = f"Torqueflow answered {delivered}"
     messages = TwilioSandboxMessage.objects.filter(Q(to=number) | Q(from_number=number)).order_by(
         "created", "pk"
     )

@@ -1,61 +1,39 @@
 """The emulated Twilio's clock: a message moves queued → sent → delivered (or undelivered,
-at the configured failure rate) a step at a time, each step's callback signed and posted."""
+at the Faults row's failure rate) a step at a time, each step's status callback stored and
+sent through the core's webhook delivery."""
 
-import logging
-import random
-
-import requests
 from celery import shared_task
-from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from sandbox.models import TwilioSandboxMessage
+from sandbox.core.faults import roll
+from sandbox.models import Faults, TwilioSandboxMessage
 
-from .constants import ACCOUNT_SID, AUTH_TOKEN, STEP_SECONDS
-from .signing import signature
-
-logger = logging.getLogger(__name__)
+from . import events
+from .constants import KEY, STEP_SECONDS
 
 NEXT = {"queued": "sent", "sent": "delivered"}
 # Unreachable handset: what a failed delivery says.
 FAILURE_CODE = "30003"
 
 
-def post_signed(url: str, params: dict[str, str]) -> int | None:
-    headers = {"X-Twilio-Signature": signature(url, params, AUTH_TOKEN)}
-    try:
-        return requests.post(url, data=params, headers=headers, timeout=10).status_code
-    except requests.RequestException:
-        logger.warning("Sandbox Twilio could not reach %s", url)
-        return None
+def schedule(sid: str, delay: float = STEP_SECONDS) -> None:
+    """The message's next step, `delay` seconds from now, once the transaction commits."""
+    transaction.on_commit(lambda: advance_task.apply_async((sid,), countdown=delay))
 
 
 @shared_task(ignore_result=True)
 def advance_task(sid: str) -> None:
-    message = TwilioSandboxMessage.objects.filter(sid=sid).first()
-    if message is None or message.status not in NEXT:
-        return
-    status = NEXT[message.status]
-    if status == "delivered" and random.random() < settings.SANDBOX_TWILIO_FAILURE_RATE:  # noqa: S311
-        status, message.error_code = "undelivered", FAILURE_CODE
-    message.status = status
-    message.updated = timezone.now()
-    message.save(update_fields=["status", "error_code", "updated"])
-    if message.status_callback:
-        params = {
-            "AccountSid": ACCOUNT_SID,
-            "MessageSid": message.sid,
-            "SmsSid": message.sid,
-            "MessageStatus": status,
-            "SmsStatus": status,
-            "To": message.to,
-            "From": message.from_number,
-            "ApiVersion": "2010-04-01",
-        }
-        if message.messaging_service_sid:
-            params["MessagingServiceSid"] = message.messaging_service_sid
-        if message.error_code:
-            params["ErrorCode"] = message.error_code
-        post_signed(message.status_callback, params)
-    if status in NEXT:
-        advance_task.apply_async((sid,), countdown=STEP_SECONDS)
+    with transaction.atomic():
+        message = TwilioSandboxMessage.objects.select_for_update().filter(sid=sid).first()
+        if message is None or message.status not in NEXT:
+            return
+        status = NEXT[message.status]
+        if status == "delivered" and roll(Faults.current(KEY).failure_rate):
+            status, message.error_code = "undelivered", FAILURE_CODE
+        message.status = status
+        message.updated = timezone.now()
+        message.save(update_fields=["status", "error_code", "updated"])
+        events.queue_status(message)
+        if status in NEXT:
+            schedule(sid)

@@ -1,4 +1,4 @@
-"""Bench 7 (outbound webhooks): how fast events reach a receiver, and whether a dead endpoint
+"""Bench 8 (outbound webhooks): how fast events reach a receiver, and whether a dead endpoint
 slows a live one.
 
     bash scripts/with-services.sh .venv/bin/python -m bench.webhooks_out [--quick]
@@ -176,10 +176,10 @@ def main() -> None:
         ],
     ]
     title = (
-        "Bench 7: outbound webhooks, event → delivered (1 worker x 2); throughput "
+        "Bench 8: outbound webhooks, event → delivered (1 worker x 2); throughput "
         f"{per_second:.0f} deliveries/s"
         if per_second
-        else "Bench 7: throughput timed out"
+        else "Bench 8: throughput timed out"
     )
     figures = {
         "deliveries_per_second": round(per_second, 1) if per_second else None,

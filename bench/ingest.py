@@ -82,11 +82,11 @@ def stripe_delivery(number: int) -> bytes:
 
 
 def stripe_signed(body: bytes, secret: str) -> str:
-    """Stripe-Signature: t=<unix>,v1=hex HMAC-SHA256 of "<t>.<body>" (valid for 300 s: the
-    file is written just before its load runs)."""
-    at = int(time.time())
-    digest = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={at},v1={digest}"
+    """Stripe-Signature as the emulated Stripe signs (valid for 300 s: the file is written
+    just before its load runs)."""
+    from sandbox.stripe.events import signature
+
+    return signature(body, secret)
 
 
 TWILIO_ACCOUNT_SID = "AC" + "b" * 32

@@ -31,9 +31,10 @@ def sign_ghl(body: bytes) -> dict[str, str]:
 
 def sign_stripe(body: bytes) -> dict[str, str]:
     """Stripe-Signature: t=<unix>,v1=HMAC-SHA256(secret, "<t>.<body>") in hex."""
+    from sandbox.stripe.events import signature
+
     at = int(timezone.now().timestamp())
-    digest = hmac.new(STRIPE_SECRET.encode(), f"{at}.".encode() + body, hashlib.sha256)
-    return {"Stripe-Signature": f"t={at},v1={digest.hexdigest()}"}
+    return {"Stripe-Signature": signature(body, STRIPE_SECRET, at)}
 
 
 TWILIO_ACCOUNT_SID = "AC" + "d" * 32

@@ -2,10 +2,7 @@
 for the test's own ids), the API mocked at the SDK's HTTP boundary with `responses` (the SDK
 uses requests), and webhooks signed as Stripe signs them with test secrets."""
 
-import hashlib
-import hmac
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,7 @@ from django.utils import timezone
 
 from integrations import registry
 from integrations.models import Connection
+from sandbox.stripe.events import signature
 from stripe_connect.provider import StripeConnectProvider
 from tests.factories import CustomerFactory, make_invoice
 
@@ -37,10 +35,7 @@ def fixture(name: str, *, invoice=None) -> dict:
 
 def sign(body: bytes, secret: str = CONNECT_SECRET, at: int | None = None) -> str:
     """A Stripe-Signature header: t=<unix>,v1=HMAC-SHA256(secret, "<t>.<body>")."""
-    at = int(time.time()) if at is None else at
-    signed = f"{at}.".encode() + body
-    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return f"t={at},v1={digest}"
+    return signature(body, secret, at)
 
 
 @pytest.fixture(autouse=True)
